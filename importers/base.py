@@ -1,0 +1,405 @@
+"""The importer protocol and the CSV helpers every layout shares (design.md §5).
+
+One class per export layout (versions are separate classes). A CSV layout declares its
+columns once (:class:`CsvLayout`); header detection is derived from that declaration, so
+the two cannot drift apart. Detection reads content (BOM, preamble, header), never file
+names. Bad rows are values (:class:`~taxmargin.errors.RowError`); good rows still import.
+No network and no pricing inside importers.
+
+Row accounting (issue 7): every physical data row read ends up in exactly one of
+``rows_in_events`` (it contributed to an event), ``non_taxable`` (a known non-taxable row,
+with its reason) or ``errors`` (rejected, possibly with several column errors).
+:meth:`ImportResult.unaccounted` must be 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
+from decimal import Decimal
+from pathlib import Path
+from typing import ClassVar, Protocol, runtime_checkable
+
+from dateutil import parser as date_parser
+
+from taxmargin.errors import AmbiguousFormat, Diagnostic, InputError, RowError, UnknownFormat
+from taxmargin.models import Amount, EventBase, SourceRef
+from taxmargin.money import DecimalParseError, parse_decimal
+
+__all__ = [
+    "FileText",
+    "ImportResult",
+    "NonTaxableRow",
+    "Layout",
+    "CsvLayout",
+    "RowContext",
+    "decode_bytes",
+    "load_file",
+    "detect_layout",
+    "parse_utc",
+    "MAX_FILE_BYTES",
+]
+
+#: Files larger than this are refused (a real yearly export is far smaller; see issue 6 for
+#: the streaming path of the generic importer, which has its own limit).
+MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
+#: Longest single CSV field accepted; a longer one is a row error, not a crash.
+MAX_FIELD_CHARS = 1_000_000
+#: Most columns a header may have before the file is refused as malformed.
+MAX_COLUMNS = 1000
+
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+
+@dataclass(frozen=True, slots=True)
+class FileText:
+    """A decoded input file. ``name`` is what messages print as ``FILE`` in ``FILE:LINE``."""
+
+    name: str
+    text: str
+    encoding: str
+    sha256: str
+    size: int
+
+    def head_lines(self, count: int = 30) -> list[str]:
+        """The first ``count`` physical lines (for detection), without line endings."""
+        out: list[str] = []
+        start = 0
+        text = self.text
+        while len(out) < count and start < len(text):
+            end = text.find("\n", start)
+            if end == -1:
+                end = len(text)
+            out.append(text[start:end].rstrip("\r")[:20000])
+            start = end + 1
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class NonTaxableRow:
+    """A row knowingly not turned into an event (internal transfer, earn subscription...)."""
+
+    source: SourceRef
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What one layout made of one file."""
+
+    layout: str
+    events: tuple[EventBase, ...]
+    errors: tuple[RowError, ...] = ()
+    rows_read: int = 0
+    rows_in_events: int = 0
+    non_taxable: tuple[NonTaxableRow, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    #: parallel to ``events``: how many input rows each event was built from
+    rows_per_event: tuple[int, ...] = ()
+
+    @property
+    def rows_rejected(self) -> int:
+        return len({(e.source.path, e.source.line) for e in self.errors})
+
+    @property
+    def unaccounted(self) -> int:
+        """Rows read but in no bucket (must be 0; a non-zero value fails the import)."""
+        return self.rows_read - self.rows_in_events - len(self.non_taxable) - self.rows_rejected
+
+
+@runtime_checkable
+class Layout(Protocol):
+    """One export layout of one exchange."""
+
+    name: str
+    description: str
+
+    def detect(self, file: FileText) -> bool:
+        """True when the file's content is this layout."""
+        ...
+
+    def header_cells(self, file: FileText) -> Sequence[str]:
+        """Declared header cells (for 'closest known layout' messages)."""
+        ...
+
+    def parse(self, file: FileText) -> ImportResult:
+        """Turn the file into events; bad rows become ``RowError`` values."""
+        ...
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode an export: UTF-16 (BOM), UTF-8 (with or without BOM), else cp1252.
+
+    Returns ``(text, encoding)``. Raises :class:`InputError` for binary content.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise InputError("looks like UTF-16 but does not decode") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    sample = data[:65536]
+    if sample.count(b"\x00") > max(8, len(sample) // 100):
+        raise InputError("binary content (NUL bytes): not a CSV export")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def load_file(path: Path, name: str | None = None) -> FileText:
+    """Read and decode ``path``; ``name`` (default: the file name) is used in messages."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: file is larger than {MAX_FILE_BYTES} bytes")
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    display = name or path.name
+    if not data.strip():
+        raise InputError(f"{display}: the file is empty")
+    try:
+        text, encoding = decode_bytes(data)
+    except InputError as exc:
+        raise InputError(f"{display}: {exc}") from None
+    return FileText(
+        name=display,
+        text=text.replace("\x00", ""),
+        encoding=encoding,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+    )
+
+
+def _split_header(line: str, delimiter: str) -> list[str]:
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return []
+    return [c.strip().lstrip("\ufeff").strip('"').strip() for c in cells]
+
+
+@dataclass(frozen=True, slots=True)
+class RowContext:
+    """A data row with its source, and helpers that record column errors."""
+
+    source: SourceRef
+    cells: dict[str, str]
+    errors: list[RowError] = field(default_factory=list)
+
+    def get(self, column: str) -> str:
+        return self.cells.get(column, "").strip()
+
+    def fail(self, column: str, message: str, value: str | None = None) -> None:
+        self.errors.append(
+            RowError(self.source, column, self.get(column) if value is None else value, message)
+        )
+
+    def decimal(self, column: str, *, signed: bool = False, required: bool = True) -> Decimal | None:
+        """Parse a number column; records an error and returns None when it is bad."""
+        raw = self.get(column)
+        if raw == "":
+            if required:
+                self.fail(column, "is required")
+            return None
+        try:
+            return parse_decimal(raw, allow_negative=signed)
+        except DecimalParseError as exc:
+            self.fail(column, str(exc))
+            return None
+
+    def time(self, column: str, default_tz: tzinfo = timezone.utc, *, dayfirst: bool = False) -> datetime | None:
+        raw = self.get(column)
+        if raw == "":
+            self.fail(column, "is required")
+            return None
+        try:
+            return parse_utc(raw, default_tz, dayfirst=dayfirst)
+        except ValueError as exc:
+            self.fail(column, str(exc))
+            return None
+
+
+#: Earliest and latest times accepted (Bitcoin's genesis block; a sane future bound).
+EARLIEST = datetime(2009, 1, 3, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+def parse_utc(text: str, default_tz: tzinfo = timezone.utc, *, dayfirst: bool = False) -> datetime:
+    """Parse a timestamp to aware UTC. A stated offset wins; otherwise ``default_tz``.
+
+    Accepts ISO 8601 and the usual exchange forms (``2023-11-19 22:13:33``,
+    ``23-11-19 22:13:33``, ``11/19/2023 22:13``). Rejects times before 2009-01-03 or
+    after 2100 (typos or hostile input).
+    """
+    raw = text.strip()
+    if len(raw) > 64:
+        raise ValueError("not a date/time (too long)")
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            value = date_parser.parse(raw, dayfirst=dayfirst)
+        except (ValueError, OverflowError, TypeError):
+            raise ValueError("not a date/time") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=default_tz)
+    value = value.astimezone(timezone.utc)
+    if value < EARLIEST or value >= LATEST:
+        raise ValueError("date/time outside 2009-01-03 .. 2099-12-31")
+    return value
+
+
+def fixed_offset(hours: float) -> tzinfo:
+    return timezone(timedelta(hours=hours))
+
+
+class CsvLayout:
+    """Base for CSV layouts: declare ``columns`` (all must be in the header, in any order);
+    detection and row reading derive from that declaration.
+
+    Subclasses set ``name``, ``description``, ``columns`` and implement :meth:`parse_rows`
+    (or override :meth:`parse`). ``extra_columns`` may appear but are not required;
+    ``strict_columns`` = True rejects a header with columns outside both lists.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    columns: ClassVar[tuple[str, ...]] = ()
+    extra_columns: ClassVar[tuple[str, ...]] = ()
+    strict_columns: ClassVar[bool] = False
+    delimiter: ClassVar[str] = ","
+    #: how many leading lines may be preamble before the header
+    header_search_lines: ClassVar[int] = 12
+
+    # ---- detection -------------------------------------------------------------
+    def header_cells(self, file: FileText) -> Sequence[str]:
+        return self.columns
+
+    def find_header(self, file: FileText) -> int | None:
+        """0-based index of the header line, or None when this layout does not match."""
+        wanted = set(self.columns)
+        allowed = wanted | set(self.extra_columns)
+        for index, line in enumerate(file.head_lines(self.header_search_lines)):
+            cells = _split_header(line, self.delimiter)
+            present = {c for c in cells if c}
+            if not wanted <= present:
+                continue
+            if self.strict_columns and not present <= allowed:
+                continue
+            if self.accepts_header(cells):
+                return index
+        return None
+
+    def accepts_header(self, cells: list[str]) -> bool:
+        """Hook for layouts that must also check something beyond the column set."""
+        return True
+
+    def detect(self, file: FileText) -> bool:
+        return self.find_header(file) is not None
+
+    # ---- reading ---------------------------------------------------------------
+    def rows(self, file: FileText) -> Iterator[RowContext | RowError]:
+        """Yield every data row after the header with its physical line number.
+
+        Blank lines are skipped (not rows). A row with more cells than the header is a
+        ``RowError``; a row with fewer gets the missing cells as empty strings (real
+        exports drop trailing empty cells). A CSV-level error becomes a RowError too.
+        """
+        header_index = self.find_header(file)
+        if header_index is None:
+            raise UnknownFormat(f"{file.name}: header of {self.name} not found")
+        stream = io.StringIO(file.text, newline="")
+        for _ in range(header_index):
+            stream.readline()
+        reader = csv.reader(stream, delimiter=self.delimiter)
+        line_before = header_index
+        try:
+            header_row = next(reader)
+        except (StopIteration, csv.Error):
+            return
+        header = [c.strip().lstrip("\ufeff").strip() for c in header_row]
+        line_before = header_index + reader.line_num
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                source = SourceRef(file.name, line_before + 1)
+                line_before = header_index + reader.line_num
+                yield RowError(source, "(row)", "", f"malformed CSV: {exc}")
+                continue
+            source = SourceRef(file.name, line_before + 1)
+            line_before = header_index + reader.line_num
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            if len(cells) > len(header):
+                extra = [c for c in cells[len(header) :] if c.strip()]
+                if extra:
+                    yield RowError(source, "(row)", "", f"has {len(cells)} cells but the header has {len(header)}")
+                    continue
+            values = dict(zip(header, cells + [""] * (len(header) - len(cells))))
+            yield RowContext(source, values)
+
+    def parse(self, file: FileText) -> ImportResult:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.parse")
+
+
+def _closeness(seen: Sequence[str], declared: Sequence[str]) -> float:
+    a = {c.lower() for c in seen if c}
+    b = {c.lower() for c in declared if c}
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def detect_layout(file: FileText, layouts: Sequence[Layout]) -> Layout:
+    """The one layout whose detection accepts ``file``.
+
+    No match -> :class:`UnknownFormat` with the headers seen and the closest known layout;
+    two matches -> :class:`AmbiguousFormat` naming both.
+    """
+    matches = [layout for layout in layouts if layout.detect(file)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        names = ", ".join(m.name for m in matches)
+        raise AmbiguousFormat(f"{file.name}: content matches more than one format: {names}")
+    head = file.head_lines(12)
+    best: tuple[float, str, list[str]] = (0.0, "", [])
+    for line in head:
+        for delim in (",", ";", "\t"):
+            cells = _split_header(line, delim)
+            if len(cells) < 2:
+                continue
+            for layout in layouts:
+                score = _closeness(cells, layout.header_cells(file))
+                if score > best[0]:
+                    best = (score, layout.name, cells)
+    seen_line = next((line for line in head if line.strip()), "")
+    seen = best[2] if best[2] else _split_header(seen_line, ",")
+    shown = ", ".join(repr(c[:40]) for c in seen[:20]) + (" ..." if len(seen) > 20 else "")
+    closest = f"; closest known layout: {best[1]} ({best[0]:.0%} of columns in common)" if best[1] else ""
+    raise UnknownFormat(f"{file.name}: unknown format; header seen: {shown}{closest}")
+
+
+def amount(quantity: Decimal | None, asset: str) -> Amount | None:
+    """An :class:`Amount` for a positive quantity, else None (zero legs are no legs)."""
+    if quantity is None or quantity == 0 or not asset:
+        return None
+    return Amount(abs(quantity), asset)

@@ -1,0 +1,7 @@
+"""Importer module 'binance' (layouts are filled in by its issue)."""
+
+from __future__ import annotations
+
+from taxmargin.importers.base import Layout
+
+LAYOUTS: tuple[Layout, ...] = ()

@@ -1,0 +1,1 @@
+"""The lot engine: priced events in, a ``taxmargin.booking.Booking`` out."""

@@ -1,0 +1,1 @@
+"""US tax rules as pure functions (tax-rules.md); per-year numbers live in ``params``."""
