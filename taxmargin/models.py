@@ -27,6 +27,7 @@ Income         —         required   ordinary income at FMV; opens a lot
 Spend          required  —          disposal at FMV
 RealizedPnl    loss      gain       exactly one side; ``acquired`` = position open
 Funding        paid      received   exactly one side
+WriteOff       required  —          exchange cancels part of a liability (U4)
 ============== ========= ========== =============================================
 """
 
@@ -54,7 +55,9 @@ __all__ = [
     "Spend",
     "RealizedPnl",
     "Funding",
+    "WriteOff",
     "Event",
+    "FIAT",
     "EVENT_TYPES",
     "SIDES",
     "USD",
@@ -64,6 +67,15 @@ __all__ = [
 USD = "USD"
 #: Stablecoins priced at $1.00 as an explicit, reported assumption (issue 4, pricing).
 STABLECOINS: frozenset[str] = frozenset({"USDT", "USDC", "BUSD", "DAI", "FDUSD", "TUSD", "USDP", "PYUSD"})
+
+
+#: Government currencies: cash, not capital assets. No lots and no Form 8949 rows; a trade
+#: that gives fiat is a cash purchase (fees add to basis), one that receives fiat is a cash
+#: sale (fees reduce proceeds), tax-rules.md §4.0(4). Non-USD fiat still needs a USD price.
+FIAT: frozenset[str] = frozenset(
+    {"USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "NZD", "SGD", "HKD", "KRW", "TRY", "BRL",
+     "MXN", "INR", "ZAR", "SEK", "NOK", "DKK", "PLN", "CZK", "RUB", "UAH", "NGN", "ARS", "IDR"}
+)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -219,6 +231,17 @@ class Funding(EventBase):
     type_name: ClassVar[str] = "funding"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WriteOff(EventBase):
+    """The exchange absorbs a liquidation deficit: ``sent`` units of a liability are
+    cancelled without delivery (tax-rules.md §4.2, §9 U4). Default: the written-off USD
+    value is added to the amount realized of the account's latest liquidation, flagged;
+    option ``liquidation_deficit = "cod_income"`` makes it ordinary income instead.
+    (Extension of interfaces.md §2: generic type ``writeoff``.)"""
+
+    type_name: ClassVar[str] = "writeoff"
+
+
 Event = (
     Trade
     | Liquidation
@@ -233,6 +256,7 @@ Event = (
     | Spend
     | RealizedPnl
     | Funding
+    | WriteOff
 )
 
 #: Explicit registry: generic-CSV ``type`` -> event class.
@@ -252,6 +276,7 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
         Spend,
         RealizedPnl,
         Funding,
+        WriteOff,
     )
 }
 
@@ -271,4 +296,5 @@ SIDES: dict[str, tuple[str, str]] = {
     "spend": ("req", "no"),
     "realized_pnl": ("one", "one"),
     "funding": ("one", "one"),
+    "writeoff": ("req", "no"),
 }
