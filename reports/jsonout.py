@@ -1,0 +1,239 @@
+"""forms.json (interfaces.md §4): the direct image of ``TaxForms``; computes nothing.
+
+Every key of interfaces.md §4 is present with its documented name; amounts are strings
+with two decimals (``money.fmt_money``), negatives with a leading ``-``; dates ISO.
+Extra keys (allowed by the contract): ``taxpayer``, ``filing_status``,
+``round_whole_dollars``, ``options``, ``form_4952_required``(``_reason``),
+``form_4952_lost_if_not_itemizing``, ``funding_paid_nondeductible``,
+``schedule_d.line_17_both_gains``, ``schedule_d.loss_limit``, ``carryover_worksheet``,
+``form_8949_exception2_boxes``, ``income_lines``, ``interest_lines``, ``review``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from taxmargin.reports.atomic import atomic_text
+from taxmargin.reports.forms import (
+    CarryoverWorksheet,
+    Form4952,
+    Form8949Row,
+    IncomeLine,
+    InterestLine,
+    LiquidationReview,
+    OpenPosition,
+    Review,
+    ScheduleD,
+    TaxForms,
+    Totals,
+)
+
+from taxmargin.errors import Diagnostic
+from taxmargin.money import fmt_money, fmt_quantity
+
+__all__ = ["FILE_NAME", "forms_to_dict", "row_to_dict", "write"]
+
+FILE_NAME = "forms.json"
+
+_4952_LINES = (
+    "line_1", "line_2", "line_3", "line_4a", "line_4b", "line_4c", "line_4d", "line_4e",
+    "line_4f", "line_4g", "line_4h", "line_5", "line_6", "line_7", "line_8",
+)
+
+
+def _date(value: date | None, empty: str = "") -> str:
+    return value.isoformat() if value is not None else empty
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def row_to_dict(row: Form8949Row) -> dict[str, object]:
+    """One ``form_8949`` entry: the keys of interfaces.md §4, in that order, plus
+    ``term`` and ``purpose``. A missing acquisition date prints ``VARIOUS`` [I8949 col (b)]."""
+    return {
+        "part": row.part,
+        "box": row.box,
+        "description": row.description,
+        "date_acquired": _date(row.date_acquired, "VARIOUS"),
+        "date_sold": _date(row.date_sold),
+        "proceeds": fmt_money(row.proceeds),
+        "cost_basis": fmt_money(row.cost_basis),
+        "code": row.code,
+        "adjustment": fmt_money(row.adjustment),
+        "gain": fmt_money(row.gain),
+        "account": row.account,
+        "asset": row.asset,
+        "quantity": fmt_quantity(row.quantity),
+        "short_sale": row.short_sale,
+        "liquidation": row.liquidation,
+        "sources": list(row.sources),
+        "term": row.term,
+        "purpose": row.purpose,
+    }
+
+
+def _totals(t: Totals) -> dict[str, str]:
+    return {
+        "proceeds": fmt_money(t.proceeds),
+        "cost_basis": fmt_money(t.cost_basis),
+        "adjustment": fmt_money(t.adjustment),
+        "gain": fmt_money(t.gain),
+    }
+
+
+def _schedule_d(sd: ScheduleD) -> dict[str, object]:
+    return {
+        "line_1b": _totals(sd.line_1b),
+        "line_2": _totals(sd.line_2),
+        "line_3": _totals(sd.line_3),
+        "line_8b": _totals(sd.line_8b),
+        "line_9": _totals(sd.line_9),
+        "line_10": _totals(sd.line_10),
+        "line_6": fmt_money(sd.line_6),
+        "line_7": fmt_money(sd.line_7),
+        "line_14": fmt_money(sd.line_14),
+        "line_15": fmt_money(sd.line_15),
+        "line_16": fmt_money(sd.line_16),
+        "line_21": fmt_money(sd.line_21),
+        "line_17_both_gains": sd.line_17_both_gains,
+        "loss_limit": fmt_money(sd.loss_limit),
+    }
+
+
+def _worksheet(ws: CarryoverWorksheet) -> dict[str, object]:
+    return {
+        "lines": {f"line_{n}": fmt_money(v) for n, v in ws.lines},
+        "short_term_carryover": fmt_money(ws.short_term_carryover),
+        "long_term_carryover": fmt_money(ws.long_term_carryover),
+        "taxable_income_assumed": ws.taxable_income_assumed,
+    }
+
+
+def _form_4952(f: Form4952) -> dict[str, str]:
+    return {name: fmt_money(getattr(f, name)) for name in _4952_LINES}
+
+
+def _position(p: OpenPosition) -> dict[str, object]:
+    return {
+        "kind": p.kind,
+        "account": p.account,
+        "asset": p.asset,
+        "quantity": fmt_quantity(p.quantity),
+        "usd": fmt_money(p.usd) if p.usd is not None else None,
+        "since": _time(p.since),
+        "source": p.source or None,
+    }
+
+
+def _diagnostic(d: Diagnostic) -> dict[str, object]:
+    return {
+        "severity": d.severity.value,
+        "code": d.code,
+        "message": d.message,
+        "source": str(d.source) if d.source is not None else None,
+    }
+
+
+def _line(x: IncomeLine | InterestLine) -> dict[str, object]:
+    out: dict[str, object] = {
+        "time": x.time.isoformat(),
+        "account": x.account,
+        "asset": x.asset,
+        "quantity": fmt_quantity(x.quantity),
+        "usd": fmt_money(x.usd),
+        "kind": x.kind,
+        "source": x.source,
+    }
+    if isinstance(x, InterestLine):
+        out["flagged"] = x.flagged
+    return out
+
+
+def _liquidation(liq: LiquidationReview) -> dict[str, object]:
+    return {
+        "time": liq.time.isoformat(),
+        "account": liq.account,
+        "source": liq.source,
+        "lots": [
+            {
+                "description": lot.description,
+                "date_acquired": _date(lot.date_acquired, "VARIOUS"),
+                "proceeds": fmt_money(lot.proceeds),
+                "cost_basis": fmt_money(lot.cost_basis),
+                "gain": fmt_money(lot.gain),
+                "term": lot.term,
+                "sources": list(lot.sources),
+            }
+            for lot in liq.lots
+        ],
+        "proceeds": fmt_money(liq.proceeds),
+        "cost_basis": fmt_money(liq.cost_basis),
+        "gain": fmt_money(liq.gain),
+        "short_term_gain": fmt_money(liq.short_term_gain),
+        "long_term_gain": fmt_money(liq.long_term_gain),
+        "explanation": liq.explanation,
+    }
+
+
+def _review(r: Review) -> dict[str, object]:
+    return {
+        "by_month": [
+            {"month": m.month, "short_term": fmt_money(m.short_term), "long_term": fmt_money(m.long_term),
+             "liquidations": m.liquidation_count}
+            for m in r.by_month
+        ],
+        "by_account": [
+            {"account": a.account, "short_term": fmt_money(a.short_term), "long_term": fmt_money(a.long_term)}
+            for a in r.by_account
+        ],
+        "liquidations": [_liquidation(liq) for liq in r.liquidations],
+    }
+
+
+def forms_to_dict(forms: TaxForms) -> dict[str, object]:
+    """The forms.json document (interfaces.md §4). ``form_8949`` lists the detail rows,
+    never Exception 2 summaries."""
+    f4952 = forms.form_4952
+    return {
+        "tax_year": forms.tax_year,
+        "method": forms.method,
+        "timezone": forms.timezone,
+        "form_8949": [row_to_dict(r) for r in forms.form_8949.rows],
+        "schedule_d": _schedule_d(forms.schedule_d),
+        "form_4952": _form_4952(f4952),
+        "carryforward": {
+            "short_term_loss": fmt_money(forms.carryforward.short_term_loss),
+            "long_term_loss": fmt_money(forms.carryforward.long_term_loss),
+            "investment_interest": fmt_money(forms.carryforward.investment_interest),
+        },
+        "income": {"ordinary": fmt_money(forms.income_ordinary)},
+        "open_positions": [_position(p) for p in forms.open_positions],
+        "diagnostics": [_diagnostic(d) for d in forms.diagnostics],
+        "taxpayer": {"name": forms.taxpayer_name, "id": forms.taxpayer_id},
+        "filing_status": forms.filing_status,
+        "round_whole_dollars": forms.round_whole_dollars,
+        "options": dict(forms.options_used),
+        "form_4952_required": f4952.required,
+        "form_4952_required_reason": f4952.required_reason,
+        "form_4952_lost_if_not_itemizing": fmt_money(f4952.lost_if_not_itemizing),
+        "funding_paid_nondeductible": fmt_money(forms.funding_paid_nondeductible),
+        "carryover_worksheet": _worksheet(forms.schedule_d.carryover_worksheet),
+        "form_8949_exception2_boxes": list(forms.form_8949.exception2_boxes),
+        "income_lines": [_line(x) for x in forms.income_lines],
+        "interest_lines": [_line(x) for x in forms.interest_lines],
+        "review": _review(forms.review),
+        "generated": _time(forms.generated),
+    }
+
+
+def write(forms: TaxForms, out_dir: Path) -> list[Path]:
+    """Write ``out_dir/forms.json`` atomically (``reports.atomic``); returns ``[path]``."""
+    target = out_dir / FILE_NAME
+    text = json.dumps(forms_to_dict(forms), indent=2, ensure_ascii=False)
+    with atomic_text(target) as handle:
+        handle.write(text + "\n")
+    return [target]

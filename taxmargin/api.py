@@ -1,0 +1,345 @@
+"""The stage wiring behind the command line (and the tests): one function per command.
+
+Pipeline (docs/ARCHITECTURE.md)::
+
+    files --importers--> ImportResult --ledger.store--> taxmargin.db
+    ledger.events() --match_transfers--> --price_events--> --engine.book-->
+        --rules.us.tax_year--> --reports.build.build_forms--> TaxForms --writers.render-->
+
+Everything here is plain functions over the stage contracts; printing belongs to
+``taxmargin.cli``. Expected problems raise :class:`~taxmargin.errors.TaxMarginError`
+subclasses; problems in the data come back as values (``RowError``, ``Diagnostic``).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import sys
+import importlib.util
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TextIO, cast
+from zoneinfo import ZoneInfo
+
+from taxmargin.codec import format_decimal, format_time, write_csv
+from taxmargin.engine import EngineOptions, book
+from taxmargin.errors import Diagnostic, InputError
+from taxmargin.importers import LAYOUTS
+from taxmargin.importers.base import FileText, ImportResult, detect_layout, load_file
+from taxmargin.ledger import ImportRecord, Ledger
+from taxmargin.models import EventBase, SourceRef, Transfer
+from taxmargin.policies import plan_from_profile
+from taxmargin.pricing import PricePoint, PriceTable, price_events, read_price_table
+from taxmargin.profile import METHODS, Profile
+from taxmargin.reports.atomic import atomic_text
+from taxmargin.reports.build import build_forms
+from taxmargin.reports.forms import TaxForms
+from taxmargin.reports.writers import FORMATS, RENDERERS, render
+from taxmargin.rules.us import tax_year
+from taxmargin.transfers import match_transfers
+
+__all__ = [
+    "DEFAULT_LEDGER",
+    "FileImport",
+    "Report",
+    "PriceImport",
+    "read_import",
+    "import_file",
+    "open_existing",
+    "load_events",
+    "year_end",
+    "compute_report",
+    "report_from_ledger",
+    "parse_formats",
+    "available_formats",
+    "write_reports",
+    "export_csv",
+    "Export",
+    "prices_path_for",
+    "import_prices",
+    "store_prices",
+    "check_method",
+]
+
+DEFAULT_LEDGER = Path("taxmargin.db")
+
+#: Called with (events booked, events to book) while booking a large ledger (progress bar).
+Progress = Callable[[int, int], None]
+
+
+# ---- import ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileImport:
+    """One file's import: the layout's result and what the ledger did with it.
+
+    ``record`` is ``None`` when nothing was stored: the result did not account for every
+    row read (``result.unaccounted != 0``, an importer bug), which fails the file."""
+
+    file: FileText
+    result: ImportResult
+    record: ImportRecord | None
+
+    @property
+    def exit_code(self) -> int:
+        """0 = every row imported or knowingly skipped; 1 = rows rejected, events in
+        conflict with stored ones, or an unaccounted gap (interfaces.md §1)."""
+        if self.record is None or self.result.errors or self.record.conflicts:
+            return 1
+        return 0
+
+
+def _with_account(result: ImportResult, account: str) -> ImportResult:
+    """Every event of the file booked in ``account`` (``import --account NAME``): the pool
+    key is (account, asset), tax-rules.md §5.1; a transfer to the file's own account name
+    follows the rename."""
+    renamed: list[EventBase] = []
+    for event in result.events:
+        if isinstance(event, Transfer) and event.to_account == event.account:
+            renamed.append(dataclasses.replace(event, account=account, to_account=account))
+        else:
+            renamed.append(dataclasses.replace(event, account=account))
+    return dataclasses.replace(result, events=tuple(renamed))
+
+
+def read_import(path: Path, account: str | None = None) -> tuple[FileText, ImportResult]:
+    """Read ``path``, detect its layout from its content, parse it (no ledger involved).
+
+    Raises :class:`InputError` (unreadable file, unknown or ambiguous format, a bad
+    header) — the CLI's exit status 2."""
+    file = load_file(path)
+    layout = detect_layout(file, LAYOUTS)
+    result = layout.parse(file)
+    if account is not None:
+        name = account.strip()
+        if not name:
+            raise InputError("--account: the account name is empty")
+        result = _with_account(result, name)
+    return file, result
+
+
+def import_file(ledger: Ledger, path: Path, account: str | None = None) -> FileImport:
+    """Read, detect, parse and store one file (the ledger stores it in one transaction)."""
+    file, result = read_import(path, account)
+    if result.unaccounted != 0:
+        return FileImport(file, result, None)
+    return FileImport(file, result, ledger.store(file, result))
+
+
+def open_existing(path: Path) -> Ledger:
+    """Open a ledger that must already exist (report, review, export)."""
+    if not path.exists():
+        raise InputError(f"{path}: no ledger here; import files first (taxmargin import FILE... --ledger {path})")
+    return Ledger.open(path)
+
+
+def load_events(path: Path) -> tuple[list[EventBase], list[PricePoint]]:
+    """Every stored event (booking order) and the user price table."""
+    with open_existing(path) as ledger:
+        return ledger.events(), ledger.prices()
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A computed year: the forms, the pricing assumptions behind them, the events used."""
+
+    forms: TaxForms
+    assumptions: tuple[str, ...]
+    event_count: int
+
+
+def check_method(method: str | None) -> str | None:
+    """``--method``: one of fifo, lifo, hifo, spec-id (interfaces.md §1)."""
+    if method is not None and method not in METHODS:
+        raise InputError(f"--method: {method!r} is not one of {', '.join(METHODS)}")
+    return method
+
+
+def year_end(year: int, zone: ZoneInfo) -> datetime:
+    """The first instant of ``year + 1`` in the profile zone, as UTC (tax-rules.md §6.3):
+    events from then on belong to later years and are not booked."""
+    return datetime(year + 1, 1, 1, tzinfo=zone).astimezone(timezone.utc)
+
+
+def _stage_diagnostics(
+    found: Iterable[Diagnostic], events: Sequence[EventBase], year: int, zone: ZoneInfo
+) -> list[Diagnostic]:
+    """Transfer and pricing notes that can concern the report: an unmatched transfer of
+    this year; a missing price of any event up to the year end (a lot bought years ago is
+    sold now). The rules then drop those dated only in other years (``rules.yeardiag``)."""
+    years: dict[SourceRef, int] = {}
+    for event in events:
+        years.setdefault(event.source, event.time.astimezone(zone).year)
+    kept = []
+    for diag in found:
+        made = years.get(diag.source) if diag.source is not None else year
+        if made is None or made > year or (diag.code.startswith("unmatched-") and made != year):
+            continue
+        kept.append(diag)
+    return kept
+
+
+def _merge(ours: Sequence[Diagnostic], engine: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """Our notes, then the engine's, each (code, source, message) once; the engine's own
+    ``missing-price`` note on a row we already named is dropped (one gap, one line)."""
+    priced_gaps = {d.source for d in ours if d.code == "missing-price"}
+    seen: set[tuple[str, SourceRef | None, str]] = set()
+    out: list[Diagnostic] = []
+    for index, diag in enumerate((*ours, *engine)):
+        key = (diag.code, diag.source, diag.message)
+        repeated_gap = index >= len(ours) and diag.code == "missing-price" and diag.source in priced_gaps
+        if key not in seen and not repeated_gap:
+            seen.add(key)
+            out.append(diag)
+    return tuple(out)
+
+
+def _step(progress: Progress, total: int, done: int) -> None:
+    progress(done, total)
+
+
+def compute_report(
+    events: Sequence[EventBase],
+    prices: Sequence[PricePoint],
+    profile: Profile,
+    year: int,
+    *,
+    method: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """The whole pipeline from stored events to the year's forms; pure (no I/O).
+
+    Transfers are matched and events priced over the whole ledger (a lot bought years ago
+    needs its basis); the engine books everything before the first instant of ``year + 1``
+    in the profile's zone; the rules select the year's items."""
+    check_method(method)
+    until = year_end(year, profile.zone)
+    matched, transfer_notes = match_transfers(events)
+    priced = price_events(matched, prices)
+    plan = plan_from_profile(profile, method)
+    total = sum(1 for e in priced.events if e.time < until) if progress is not None else 0
+    step = None if progress is None else partial(_step, progress, total)
+    booking = book(priced.events, plan, EngineOptions.from_profile(profile), until=until, progress=step)
+    if progress is not None:
+        progress(total, total)
+    notes = _stage_diagnostics((*transfer_notes, *priced.diagnostics), priced.events, year, profile.zone)
+    options = booking.options + tuple(
+        (f"pricing_{i}", text) for i, text in enumerate(priced.assumptions, start=1)
+    )
+    booking = dataclasses.replace(booking, diagnostics=_merge(notes, booking.diagnostics), options=options)
+    forms = build_forms(tax_year(booking, profile, year, method=method), profile)
+    return Report(forms, priced.assumptions, len(events))
+
+
+def report_from_ledger(
+    ledger_path: Path, profile: Profile, year: int, *, method: str | None = None, progress: Progress | None = None
+) -> Report:
+    events, prices = load_events(ledger_path)
+    return compute_report(events, prices, profile, year, method=method, progress=progress)
+
+
+def parse_formats(text: str | None) -> tuple[tuple[str, ...], bool]:
+    """``--format pdf,xlsx,...`` -> (formats, explicit). ``None`` or empty = all formats,
+    not explicit. Unknown names raise :class:`InputError` (exit 2)."""
+    if text is None or not text.strip():
+        return FORMATS, False
+    wanted = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [name for name in wanted if name not in RENDERERS]
+    if unknown:
+        raise InputError(f"--format: unknown format {', '.join(map(repr, unknown))} (known: {', '.join(FORMATS)})")
+    return tuple(dict.fromkeys(wanted)), True
+
+
+def available_formats(formats: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split into (formats whose renderer is installed, formats without one)."""
+    have: list[str] = []
+    missing: list[str] = []
+    for name in formats:
+        (have if importlib.util.find_spec(RENDERERS[name]) is not None else missing).append(name)
+    return tuple(have), tuple(missing)
+
+
+def write_reports(forms: TaxForms, out_dir: Path, formats: Sequence[str]) -> list[Path]:
+    """Write ``formats`` into ``out_dir`` (created if needed); each file atomically."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot create the output folder: {exc.strerror}") from None
+    if not out_dir.is_dir():
+        raise InputError(f"{out_dir}: not a folder")
+    return render(forms, out_dir, formats)
+
+
+# ---- export and prices -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """What ``export`` wrote: the events file (None = standard output) and, when the
+    ledger has a user price table, the price file beside it."""
+
+    events: int
+    prices: int
+    prices_path: Path | None
+
+
+def prices_path_for(out: Path) -> Path:
+    """Where the price table goes beside an export: ``NAME-prices.csv``."""
+    return out.with_name(f"{out.stem}-prices.csv")
+
+
+def _write_prices(points: Sequence[PricePoint], target: Path) -> None:
+    with atomic_text(target, newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(("time", "asset", "usd", "note"))
+        for time, asset, usd, source in points:
+            writer.writerow((format_time(time), asset, format_decimal(usd), f"from {source}"))
+
+
+def export_csv(ledger_path: Path, out: Path | None) -> Export:
+    """Every stored event as a taxmargin CSV (interfaces.md §2), one row per event with its
+    ``id`` and ``source``; ``out`` None writes the events to standard output.
+
+    The user price table is not an event: when there is one (and ``out`` is a file) it is
+    written beside the events as ``NAME-prices.csv`` (``taxmargin prices import`` reads it
+    back), so importing both into an empty ledger gives the same reports (round trip)."""
+    events, prices = load_events(ledger_path)
+    if out is None:
+        return Export(write_csv(events, sys.stdout), len(prices), None)
+    try:
+        with atomic_text(out, newline="") as handle:
+            count = write_csv(events, cast(TextIO, handle))
+        if not prices:
+            return Export(count, 0, None)
+        target = prices_path_for(out)
+        _write_prices(prices, target)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write: {exc.strerror}") from None
+    return Export(count, len(prices), target)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceImport:
+    table: PriceTable
+    stored: int
+
+
+def store_prices(ledger: Ledger, path: Path) -> PriceImport:
+    """Store the good rows of a price-table CSV (``time, asset, usd``) in ``ledger``."""
+    table = read_price_table(load_file(path))
+    stored = ledger.add_prices(table.points) if table.points else 0
+    return PriceImport(table, stored)
+
+
+def import_prices(ledger_path: Path, path: Path) -> PriceImport:
+    """:func:`store_prices` into the ledger at ``ledger_path`` (created on first use)."""
+    with Ledger.open(ledger_path) as ledger:
+        return store_prices(ledger, path)

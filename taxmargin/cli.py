@@ -1,0 +1,253 @@
+"""The ``taxmargin`` command line (interfaces.md §1): it only wires stages (``taxmargin.api``).
+
+Exit status: 0 = done; 1 = done, but some input rows were rejected (the good rows are
+stored); 2 = the command could not run (unknown format, unreadable file, bad arguments, a
+bad profile, a ledger problem, an unsupported year); 3 = an internal error (a bug: the
+message says how to get the traceback, ``TAXMARGIN_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from taxmargin import api
+from taxmargin.cli_output import errors, fail, print_import, print_report_notes, print_summary, say
+from taxmargin.errors import InputError, LedgerError, NotSupported, TaxMarginError
+from taxmargin.ledger import Ledger
+from taxmargin.models import EventBase
+from taxmargin.profile import Profile, load_profile
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="taxmargin",
+    help="US tax forms (Form 8949, Schedule D, Form 4952) for crypto margin traders, from exchange exports.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+prices_app = typer.Typer(help="The user price table (USD prices for assets no trade prices).", no_args_is_help=True)
+app.add_typer(prices_app, name="prices")
+
+#: Looked for in the current folder when --profile is not given.
+DEFAULT_PROFILE = Path("taxmargin.toml")
+
+LedgerOpt = Annotated[
+    Path, typer.Option("--ledger", help="SQLite ledger file (created on first import).", dir_okay=False)
+]
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option("--profile", help="Profile TOML (default: ./taxmargin.toml if it exists, else all defaults)."),
+]
+MethodOpt = Annotated[
+    str | None, typer.Option("--method", help="fifo | lifo | hifo | spec-id: overrides the profile for this run.")
+]
+
+
+def _profile(path: Path | None) -> Profile:
+    """The profile: ``--profile``, else ``./taxmargin.toml`` when present, else defaults."""
+    if path is None and DEFAULT_PROFILE.is_file():
+        path = DEFAULT_PROFILE
+    profile = load_profile(path)
+    say(f"profile: {path}" if path else "profile: none given (defaults: UTC, FIFO, single)", style="dim")
+    return profile
+
+
+@app.command("import")
+def import_command(
+    files: Annotated[list[Path], typer.Argument(help="Exchange exports or taxmargin CSVs.", metavar="FILE...")],
+    ledger: LedgerOpt = api.DEFAULT_LEDGER,
+    account: Annotated[
+        str | None, typer.Option("--account", help="Book every event of these files in this account.")
+    ] = None,
+) -> None:
+    """Import exchange exports; the format is detected from each file's content."""
+    worst = 0
+    with Ledger.open(ledger) as store:
+        for path in files:
+            try:
+                with _spinner(f"reading {path.name} ..."):
+                    done = api.import_file(store, path, account)
+            except InputError as exc:
+                fail(str(exc))
+                worst = 2
+                continue
+            print_import(done)
+            worst = max(worst, done.exit_code)
+    if len(files) > 1:
+        say(f"{len(files)} files; exit status {worst}", style="dim")
+    raise typer.Exit(worst)
+
+
+def _spinner(text: str) -> AbstractContextManager[object]:
+    """A spinner on standard error while a file is read (only on a terminal)."""
+    return errors.status(text) if errors.is_terminal else nullcontext()
+
+
+def _progress() -> api.Progress | None:
+    """A progress bar on standard error while booking a large ledger (only on a terminal;
+    the engine reports every few thousand events, so small ledgers never show it)."""
+    if not errors.is_terminal:
+        return None
+    from rich.progress import Progress, TaskID
+
+    bar = Progress(console=errors, transient=True)
+    task: list[TaskID] = []
+
+    def update(done: int, total: int) -> None:
+        if not task:
+            bar.start()
+            task.append(bar.add_task("booking events", total=total))
+        bar.update(task[0], completed=done)
+        if done >= total:
+            bar.stop()
+
+    return update
+
+
+@app.command("report")
+def report_command(
+    year: Annotated[int, typer.Option("--year", help="Tax year, e.g. 2025.", min=2009, max=2099)],
+    ledger: LedgerOpt = api.DEFAULT_LEDGER,
+    profile: ProfileOpt = None,
+    method: MethodOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder (default ./taxmargin-YYYY/).")] = None,
+    formats: Annotated[
+        str | None, typer.Option("--format", help="Comma-separated: pdf,xlsx,json,csv,txf (default: all).")
+    ] = None,
+) -> None:
+    """Compute the year and write Form 8949, Schedule D, Form 4952 and friends."""
+    wanted, explicit = api.parse_formats(formats)
+    have, missing = api.available_formats(wanted)
+    if missing and explicit:
+        raise InputError(f"--format: this installation has no renderer for {', '.join(missing)}")
+    api.check_method(method)
+    report = api.report_from_ledger(ledger, _profile(profile), year, method=method, progress=_progress())
+    target = out if out is not None else Path(f"taxmargin-{year}")
+    written = api.write_reports(report.forms, target, have)
+    print_summary(report.forms)
+    print_report_notes(report)
+    say(f"Wrote {len(written)} files to {target}/:", style="bold")
+    for path in written:
+        say(f"  {path.name}")
+    for name in missing:
+        say(f"  (no {name} renderer in this installation; skipped)", style="dim")
+
+
+def default_year(events: Sequence[EventBase], profile: Profile, today: date | None = None) -> int:
+    """``review`` without ``--year``: the latest year before the current one that has
+    events (the return being prepared), else the latest year with events."""
+    if not events:
+        raise InputError("the ledger has no events: import files first")
+    years = {event.time.astimezone(profile.zone).year for event in events}
+    current = (today or date.today()).year
+    earlier = [y for y in years if y < current]
+    return max(earlier) if earlier else max(years)
+
+
+@app.command("review")
+def review_command(
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Tax year (default: the latest year before this one with events).", min=2009, max=2099),
+    ] = None,
+    ledger: LedgerOpt = api.DEFAULT_LEDGER,
+    profile: ProfileOpt = None,
+) -> None:
+    """Show the year in the terminal: gains by month and account, every liquidation."""
+    from taxmargin.cli_output import console
+
+    chosen = _profile(profile)
+    events, prices = api.load_events(ledger)
+    tax_year = year if year is not None else default_year(events, chosen)
+    report = api.compute_report(events, prices, chosen, tax_year, progress=_progress())
+    try:
+        from taxmargin.reports.review import render_terminal
+    except ModuleNotFoundError as exc:
+        if exc.name != "taxmargin.reports.review":
+            raise
+        raise NotSupported("this installation has no terminal review renderer") from None
+    render_terminal(report.forms, console)
+    print_summary(report.forms)
+    print_report_notes(report, verbose_options=False)
+
+
+@app.command("export")
+def export_command(
+    ledger: LedgerOpt = api.DEFAULT_LEDGER,
+    out: Annotated[
+        Path, typer.Option("--out", help="CSV file to write ('-' = standard output).")
+    ] = Path("taxmargin-export.csv"),
+) -> None:
+    """Write every stored event as a taxmargin CSV (re-importable: a round trip)."""
+    to_stdout = str(out) == "-"
+    done = api.export_csv(ledger, None if to_stdout else out)
+    if not to_stdout:
+        say(f"exported {done.events} events to {out}")
+    if done.prices_path is not None:
+        say(f"exported {done.prices} user prices to {done.prices_path} (taxmargin prices import reads it)")
+    elif done.prices:
+        errors.print(f"note: the ledger's {done.prices} user prices are not in a standard-output export", markup=False)
+
+
+@prices_app.command("import")
+def prices_import_command(
+    file: Annotated[Path, typer.Argument(help="CSV with columns time, asset, usd.", metavar="FILE")],
+    ledger: LedgerOpt = api.DEFAULT_LEDGER,
+) -> None:
+    """Store USD prices (time, asset, usd per unit) for assets no trade prices."""
+    done = api.import_prices(ledger, file)
+    table = done.table
+    say(f"{file.name}: price table", style="bold")
+    say(f"  rows read {table.rows_read} = prices {len(table.points)} + rejected {table.rows_read - len(table.points)}")
+    say(f"  prices stored {done.stored} (new or changed)")
+    for error in table.errors:
+        say(str(error), style="red")
+    raise typer.Exit(1 if table.errors else 0)
+
+
+@app.command("demo")
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("taxmargin-demo"),
+) -> None:
+    """Run the whole pipeline on the bundled sample files and write every report."""
+    from taxmargin.cli_demo import run_demo
+
+    run_demo(out, progress=_progress())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point: expected problems print one line and exit 2; a bug prints
+    "internal error" and exits 3 (the traceback only with ``TAXMARGIN_DEBUG=1``)."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="taxmargin")
+    except (InputError, LedgerError, NotSupported) as exc:
+        fail(str(exc))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        fail("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if os.environ.get("TAXMARGIN_DEBUG") == "1":
+            raise
+        kind = "internal error" if not isinstance(exc, TaxMarginError) else "internal error (engine)"
+        errors.print(f"{kind}: {type(exc).__name__}: {exc}", style="bold red", markup=False)
+        errors.print(
+            "This is a bug in taxmargin, not in your files. Run again with TAXMARGIN_DEBUG=1 to see "
+            "the traceback, and report it with the command you ran.",
+            markup=False,
+        )
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

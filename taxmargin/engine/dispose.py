@@ -1,0 +1,171 @@
+"""Acquiring, disposing of and removing units of one pool (tax-rules.md §4.0, §4.3, §5).
+
+A disposal takes owned lots first (in the order of the policy in force, §5.3); the excess,
+up to the borrowed units still unspent in the pool, opens a short (§4.3, nothing
+reported yet); anything beyond is reported with zero basis and flagged (``missing-basis``
+and ``negative-balance``), never a crash. Fiat has no lots and is never disposed of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from itertools import chain
+
+from taxmargin.booking import Disposal, Purpose
+from taxmargin.engine.consume import consume, named_lots, split_amount
+from taxmargin.engine.lots import Lot, ShortLot
+from taxmargin.engine.pool import Pool
+from taxmargin.engine.state import ZERO, State
+from taxmargin.errors import Severity
+from taxmargin.models import FIAT, EventBase
+from taxmargin.policies import POLICIES
+
+__all__ = ["acquire", "dispose", "remove", "take_owned", "trace_out", "record_missing"]
+
+
+def acquire(st: State, ev: EventBase, asset: str, quantity: Decimal, basis: Decimal, *,
+            acquired: datetime | None = None, missing_basis: bool = False,
+            liquidation: bool = False) -> None:
+    """Open a lot of ``quantity`` units costing ``basis`` (fiat and empty amounts: nothing)."""
+    if asset in FIAT or quantity <= 0:
+        return
+    lot = st.new_lot(ev, quantity, basis, acquired=acquired, missing_basis=missing_basis,
+                     from_liquidation=liquidation)
+    st.pool(ev.account, asset).add(lot)
+
+
+def take_owned(st: State, ev: EventBase, pool: Pool, quantity: Decimal,
+               first: Iterator[int] | None = None) -> tuple[list[Lot], Decimal]:
+    """Consume owned lots for ``ev``: ``first`` (if given), then the account's policy
+    (spec-ID: the lots the row names, then FIFO). Returns (pieces, uncovered quantity).
+    A named lot that is missing, used up or too small is a ``spec-id`` warning."""
+    policy = st.policy(ev.account, ev.time)
+    problems: list[str] = []
+    named: set[int] = set()
+    early: set[int] = set()
+    picks: Iterator[int] = pool.ordered(policy)
+    if policy.uses_named_lots and ev.lots:
+        picks = chain(_tagged(named_lots(pool, ev.lots, problems), named),
+                      pool.ordered(POLICIES["fifo"]))
+    if first is not None:
+        picks = chain(_tagged(first, early), picks)
+    pieces, rest = consume(pool, quantity, picks)
+    if policy.uses_named_lots and ev.lots:
+        covered = sum((p.quantity for p in pieces if p.serial in named), ZERO)
+        wanted = quantity - sum((p.quantity for p in pieces if p.serial in early), ZERO)
+        if 0 < covered < wanted:
+            problems.append(f"the named lots cover {covered} of {wanted} {pool.asset} (too small)")
+        if problems:
+            st.diag(Severity.WARNING, "spec-id",
+                    "; ".join(problems) + "; the rest is taken first-in first-out", ev.source)
+    return pieces, rest
+
+
+def _tagged(source: Iterator[int], tags: set[int]) -> Iterator[int]:
+    """Pass ``source`` through, remembering every serial it yields in ``tags``."""
+    for serial in source:
+        tags.add(serial)
+        yield serial
+
+
+def dispose(st: State, ev: EventBase, asset: str, quantity: Decimal, proceeds: Decimal,
+            purpose: Purpose, *, liquidation: bool = False) -> None:
+    """Dispose of ``quantity`` units for an amount realized of ``proceeds`` USD, divided
+    over the pieces pro rata to quantity (one ``Disposal`` per lot consumed)."""
+    if asset in FIAT or quantity <= 0:
+        return
+    pool = st.pool(ev.account, asset)
+    owned_before = pool.held
+    pieces, rest = take_owned(st, ev, pool, quantity)
+    short_qty = min(rest, pool.unspent)
+    missing = rest - short_qty
+    shares = split_amount(proceeds, [p.quantity for p in pieces] + [short_qty, missing])
+    for piece, share in zip(pieces, shares):
+        st.disposals.append(Disposal(
+            account=ev.account, asset=asset, quantity=piece.quantity, acquired=piece.acquired,
+            disposed=ev.time, proceeds_usd=share, basis_usd=piece.basis_usd, purpose=purpose,
+            liquidation=liquidation, missing_basis=piece.missing_basis,
+            sources=(ev.source, *piece.sources), event_id=ev.event_id, lot_id=piece.lot_id,
+        ))
+    if short_qty > 0:
+        open_short(st, ev, pool, short_qty, shares[-2], liquidation)
+    if missing > 0:
+        explained = owned_before + short_qty
+        record_missing(st, ev, asset, missing, shares[-1], purpose, liquidation, explained)
+
+
+def record_missing(st: State, ev: EventBase, asset: str, missing: Decimal, proceeds: Decimal,
+                   purpose: Purpose, liquidation: bool, explained: Decimal, *,
+                   short_sale: bool = False) -> None:
+    """Units disposed of that no lot or loan explains: zero basis, acquired = disposal
+    time, flagged; ``missing-basis`` and ``negative-balance`` name the row."""
+    st.disposals.append(Disposal(
+        account=ev.account, asset=asset, quantity=missing, acquired=ev.time, disposed=ev.time,
+        proceeds_usd=proceeds, basis_usd=ZERO, purpose=purpose, short_sale=short_sale,
+        liquidation=liquidation, missing_basis=True, sources=(ev.source,), event_id=ev.event_id,
+    ))
+    st.diag(Severity.WARNING, "missing-basis",
+            f"{missing} {asset} disposed of with no known lot; reported with basis 0", ev.source)
+    st.diag(Severity.WARNING, "negative-balance",
+            f"{ev.type_name} needs {missing} {asset} more than the {explained} held "
+            f"(owned + unspent borrowed) in {ev.account}", ev.source)
+
+
+def remove(st: State, ev: EventBase, asset: str, quantity: Decimal) -> tuple[list[Lot], Decimal, Decimal]:
+    """Take units out of the pool without a disposal (withdrawal, transfer, repayment):
+    owned lots by the account's order, then unspent borrowed units.
+
+    Returns (lots taken, borrowed units taken, units nothing explains); the last is a
+    ``negative-balance`` warning."""
+    pool = st.pool(ev.account, asset)
+    owned_before = pool.held
+    pieces, rest = take_owned(st, ev, pool, quantity)
+    borrowed = min(rest, pool.unspent)
+    pool.unspent -= borrowed
+    missing = rest - borrowed
+    if missing > 0:
+        st.diag(Severity.WARNING, "negative-balance",
+                f"{ev.type_name} of {quantity} {asset} exceeds the {owned_before + borrowed} "
+                f"held (owned + unspent borrowed) in {ev.account} by {missing}", ev.source)
+    return pieces, borrowed, missing
+
+
+def trace_out(st: State, ev: EventBase, asset: str) -> None:
+    """Units of ``asset`` leave the account while a loan of it is outstanding: interest
+    paid in that account needs tracing by the user (tax-rules.md §3.2)."""
+    if st.pool(ev.account, asset).liability > 0:
+        st.tainted.setdefault(ev.account, set()).add(asset)
+
+
+def open_short(st: State, ev: EventBase, pool: Pool, quantity: Decimal, proceeds: Decimal,
+               liquidation: bool) -> None:
+    """Sell borrowed units short (tax-rules.md §4.3): nothing is reported until delivery.
+
+    Units of the asset held in another pool at this moment make it a short against the
+    box (U2): flagged, and the earliest holding date remembered for the loss rule."""
+    pool.unspent -= quantity
+    held_since: datetime | None = None
+    for other in st.by_asset.get(pool.asset, ()):
+        if other is not pool and other.held > 0:
+            first = other.earliest()
+            if first is not None and (held_since is None or first.acquired < held_since):
+                held_since = first.acquired
+    short = ShortLot(
+        seq=st.next_seq(), account=ev.account, quantity=quantity, proceeds_usd=proceeds,
+        opened=ev.time, source=ev.source, event_id=ev.event_id, from_liquidation=liquidation,
+        against_box=held_since is not None, box_held_since=held_since,
+    )
+    if held_since is not None:
+        flag_box(st, ev, pool.asset, "other accounts hold")
+    pool.open_short(short)
+
+
+def flag_box(st: State, ev: EventBase, asset: str, why: str) -> None:
+    """The ``short-against-box`` warning (tax-rules.md §4.3, U2) and the option used."""
+    choice = st.options.short_against_box
+    st.used["short_against_box"] = choice
+    st.diag(Severity.WARNING, "short-against-box",
+            f"short sale of {asset} while {why} {asset} (short against the box); "
+            f"option short_against_box = {choice}", ev.source)

@@ -1,0 +1,104 @@
+"""Perpetual/futures P&L and funding (tax-rules.md §4.7, §9 U3).
+
+- Realized P&L is a capital row per settlement: gain -> proceeds = gain, basis 0; loss ->
+  proceeds 0, basis = loss (I8949 "sales price or basis isn't known"), dated from the
+  position's opening (``acquired``) to the settlement. Trading fees are part of the P&L
+  (§4.7(4)).
+- The settlement asset moves for real (§4.7(5)): a gain paid in crypto opens a lot at FMV;
+  a loss paid in crypto is a disposal of those units at FMV.
+- Funding received is ordinary income (a lot at FMV); funding paid is nondeductible and
+  tracked, and paying it in crypto disposes of the units. Option
+  ``funding_treatment = "net_into_capital_pnl"`` makes both P&L rows instead (flagged).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from taxmargin.booking import Disposal, FundingPayment, IncomeItem, Purpose
+from taxmargin.engine.dispose import acquire, dispose
+from taxmargin.engine.spot import event_fee
+from taxmargin.engine.state import ZERO, State
+from taxmargin.errors import Severity
+from taxmargin.models import FIAT, Amount, EventBase, Funding, RealizedPnl
+
+__all__ = ["book_pnl", "book_funding"]
+
+
+def _pnl_row(st: State, ev: EventBase, side: Amount, acquired: datetime, gain: Decimal) -> None:
+    """One P&L row: a gain in (d), a loss in (e) [I8949]."""
+    st.disposals.append(Disposal(
+        account=ev.account, asset=side.asset, quantity=side.quantity, acquired=acquired,
+        disposed=ev.time, proceeds_usd=max(gain, ZERO), basis_usd=max(-gain, ZERO),
+        purpose=Purpose.PNL, sources=(ev.source,), event_id=ev.event_id,
+    ))
+
+
+def _one_side(st: State, ev: EventBase) -> tuple[Amount | None, Amount | None] | None:
+    if (ev.received is None) == (ev.sent is None):
+        st.diag(Severity.ERROR, "bad-event",
+                f"{ev.type_name} needs exactly one of sent / received: skipped", ev.source)
+        return None
+    return ev.received, ev.sent
+
+
+def book_pnl(st: State, ev: RealizedPnl) -> None:
+    """Book a realized P&L settlement (§4.7(1), (4), (5)). A fee in the settlement asset
+    changes the units that move; any other crypto fee is disposed of on its own (§4.6);
+    either way its USD value reduces the P&L."""
+    sides = _one_side(st, ev)
+    if sides is None:
+        return
+    gain_side, loss_side = sides
+    side = gain_side if gain_side is not None else loss_side
+    if side is None:
+        return
+    value = st.main_usd(ev, side)
+    fee = ev.fee
+    same = fee is not None and fee.quantity > 0 and fee.asset == side.asset
+    fee_usd = st.fee_value(ev) if fee is not None and fee.quantity > 0 else ZERO
+    fee_units = fee.quantity if same and fee is not None else ZERO
+    acquired = min(ev.acquired or ev.time, ev.time)
+    if gain_side is not None:
+        _pnl_row(st, ev, gain_side, acquired, value - fee_usd)
+        acquire(st, ev, gain_side.asset, gain_side.quantity - fee_units,
+                value - (fee_usd if same else ZERO))
+    else:
+        _pnl_row(st, ev, side, acquired, -(value + fee_usd))
+        dispose(st, ev, side.asset, side.quantity + fee_units,
+                value + (fee_usd if same else ZERO), Purpose.SALE)
+    if not same and fee is not None and fee.quantity > 0 and fee.asset not in FIAT:
+        dispose(st, ev, fee.asset, fee.quantity, fee_usd, Purpose.FEE)
+
+
+def book_funding(st: State, ev: Funding) -> None:
+    """Book a funding payment (§4.7(2), (3), U3)."""
+    sides = _one_side(st, ev)
+    if sides is None:
+        return
+    received, sent = sides
+    net = st.options.funding_treatment == "net_into_capital_pnl"
+    if "funding_treatment" not in st.used:
+        st.used["funding_treatment"] = st.options.funding_treatment
+        if net:
+            st.diag(Severity.WARNING, "funding-treatment",
+                    "funding is netted into capital P&L (option net_into_capital_pnl, U3): "
+                    "not the conservative default", ev.source)
+    if received is not None:
+        value = st.main_usd(ev, received)
+        if net:
+            _pnl_row(st, ev, received, ev.time, value)
+        else:
+            st.income.append(IncomeItem(ev.time, ev.account, received.asset, received.quantity,
+                                        value, "funding", ev.source))
+        acquire(st, ev, received.asset, received.quantity, value)
+    elif sent is not None:
+        value = st.main_usd(ev, sent)
+        if net:
+            _pnl_row(st, ev, sent, ev.time, -value)
+        else:
+            st.funding_paid.append(FundingPayment(ev.time, ev.account, sent.asset, sent.quantity,
+                                                  value, ev.source))
+        dispose(st, ev, sent.asset, sent.quantity, value, Purpose.FUNDING)
+    event_fee(st, ev, Purpose.FEE)

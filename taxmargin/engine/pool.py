@@ -1,0 +1,157 @@
+"""One cost-basis pool: the open lots, loans and shorts of one asset in one account.
+
+Pools are keyed by ``(account, asset)`` (tax-rules.md §5.1; U6: the sub-wallets of one
+exchange account are one pool). Open lots live in a dict keyed by ``serial``.
+
+Ordering indexes (design.md §4, cost O(log m) per disposal in the pool's m open lots):
+
+- one binary heap per policy actually used in this pool, of ``(policy key, serial)``; it is
+  built by ``heapify`` the first time the policy is used here, and every lot added later
+  is pushed onto every heap that exists. Consumed lots are deleted *lazily*: a heap entry
+  whose serial is no longer open is popped when it reaches the top. A partly consumed
+  lot keeps its serial and its key (keys depend only on facts fixed at creation), so its
+  entry stays valid. A heap holding more than twice the open lots (+32) is rebuilt, which
+  keeps the memory linear and the amortized cost logarithmic.
+- a sorted list by (acquired, creation order), built on the first buy-to-cover delivery,
+  used to find the units acquired after a short opened (tax-rules.md §4.3); it is kept
+  exact (entries removed when a lot closes), O(log m) per change.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from sortedcontainers import SortedList
+
+from taxmargin.engine.lots import Lot, ShortLot
+from taxmargin.policies import Policy, SortKey, micros
+
+__all__ = ["Pool", "PoolKey"]
+
+PoolKey = tuple[str, str]
+ZERO = Decimal(0)
+
+
+class Pool:
+    """Mutable state of one pool; owned by one ``book`` call (never shared)."""
+
+    __slots__ = (
+        "account", "asset", "lots", "held", "by_id", "liability", "unspent", "shorts",
+        "short_qty", "_heaps", "_policies", "_by_time",
+    )
+
+    def __init__(self, account: str, asset: str) -> None:
+        self.account = account
+        self.asset = asset
+        self.lots: dict[int, Lot] = {}
+        self.held = ZERO  # sum of open lot quantities
+        self.by_id: dict[str, list[int]] = {}  # lot_id -> serials ever opened here
+        self.liability = ZERO  # borrowed units outstanding
+        self.unspent = ZERO  # borrowed units still in the account (not sold, not moved)
+        self.shorts: deque[ShortLot] = deque()  # open shorts, oldest first
+        self.short_qty = ZERO
+        self._heaps: dict[str, list[tuple[SortKey, int]]] = {}
+        self._policies: dict[str, Policy] = {}
+        self._by_time: Any = None  # SortedList[(micros, seq, serial)] once needed
+
+    # -- lots ---------------------------------------------------------------------------
+    def add(self, lot: Lot) -> None:
+        """Open ``lot`` and register it in every index that exists."""
+        self.lots[lot.serial] = lot
+        self.held += lot.quantity
+        self.by_id.setdefault(lot.lot_id, []).append(lot.serial)
+        for name, heap in self._heaps.items():
+            heapq.heappush(heap, (self._policies[name].key(lot), lot.serial))
+        if self._by_time is not None:
+            self._by_time.add((micros(lot.acquired), lot.seq, lot.serial))
+
+    def close(self, serial: int) -> Lot:
+        """Remove an open lot entirely (heaps forget it lazily)."""
+        lot = self.lots.pop(serial)
+        self.held -= lot.quantity
+        if self._by_time is not None:
+            self._by_time.discard((micros(lot.acquired), lot.seq, lot.serial))
+        return lot
+
+    def shrink(self, serial: int, remainder: Lot) -> None:
+        """Replace an open lot by its remainder after a partial consumption."""
+        self.held -= self.lots[serial].quantity - remainder.quantity
+        self.lots[serial] = remainder
+
+    # -- orders -------------------------------------------------------------------------
+    def ordered(self, policy: Policy) -> Iterator[int]:
+        """Open serials in ``policy`` order, lazily. The caller consumes each serial it is
+        given before asking for the next; a serial still open when the caller comes back
+        (it stopped after a partial take) ends the walk."""
+        heap = self._heap(policy)
+        while heap:
+            serial = heap[0][1]
+            if serial not in self.lots:
+                heapq.heappop(heap)
+                continue
+            yield serial
+            if serial in self.lots:
+                return
+
+    def acquired_after(self, key: tuple[int, int]) -> Iterator[int]:
+        """Open serials whose (acquired micros, creation order) is after ``key``, oldest
+        first: the units bought after a short opened (tax-rules.md §4.3)."""
+        index = self._time_index()
+        while True:
+            at = index.bisect_right(key)
+            if at >= len(index):
+                return
+            serial: int = index[at][2]
+            yield serial
+            if serial in self.lots:
+                return
+
+    def earliest(self) -> Lot | None:
+        """The open lot acquired first (creation order breaks ties), or None."""
+        index = self._time_index()
+        return self.lots[index[0][2]] if len(index) else None
+
+    def _heap(self, policy: Policy) -> list[tuple[SortKey, int]]:
+        heap = self._heaps.get(policy.name)
+        if heap is None or len(heap) > 2 * len(self.lots) + 32:
+            heap = [(policy.key(lot), serial) for serial, lot in self.lots.items()]
+            heapq.heapify(heap)
+            self._heaps[policy.name] = heap
+            self._policies[policy.name] = policy
+        return heap
+
+    def _time_index(self) -> Any:
+        if self._by_time is None:
+            self._by_time = SortedList(
+                (micros(lot.acquired), lot.seq, serial) for serial, lot in self.lots.items()
+            )
+        return self._by_time
+
+    # -- shorts -------------------------------------------------------------------------
+    def open_short(self, short: ShortLot) -> None:
+        self.shorts.append(short)
+        self.short_qty += short.quantity
+
+    def reduce_short(self, quantity: Decimal) -> tuple[ShortLot, Decimal]:
+        """Take ``quantity`` (<= the oldest short's quantity) from the oldest open short.
+
+        Returns (that short as it was, the amount realized of the units taken); the
+        remainder keeps ``proceeds - share`` so proceeds are conserved exactly."""
+        short = self.shorts[0]
+        if quantity >= short.quantity:
+            self.shorts.popleft()
+            self.short_qty -= short.quantity
+            return short, short.proceeds_usd
+        share = short.proceeds_usd * quantity / short.quantity
+        self.shorts[0] = ShortLot(
+            seq=short.seq, account=short.account, quantity=short.quantity - quantity,
+            proceeds_usd=short.proceeds_usd - share, opened=short.opened, source=short.source,
+            event_id=short.event_id, from_liquidation=short.from_liquidation,
+            against_box=short.against_box, box_held_since=short.box_held_since,
+        )
+        self.short_qty -= quantity
+        return short, share

@@ -1,0 +1,144 @@
+"""``book``: priced events in, a :class:`taxmargin.booking.Booking` out (design.md §4).
+
+Events are booked one by one in the deterministic order (time, source path, line, seq)
+(ties then by type and id), each by the handler of its class. The whole run is one pure
+function: same events (in any input order), plan and options -> the same Booking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from taxmargin.booking import Booking, Liability, OpenLot, OpenShort
+from taxmargin.engine.liqfees import liquidation_fees
+from taxmargin.engine.margin import book_borrow, book_interest, book_repay, book_writeoff
+from taxmargin.engine.options import EngineOptions
+from taxmargin.engine.perps import book_funding, book_pnl
+from taxmargin.engine.spot import (
+    book_deposit, book_fee, book_income, book_spend, book_transfer, book_withdrawal,
+)
+from taxmargin.engine.state import ZERO, State
+from taxmargin.engine.trade import FEE_RULE, book_trade
+from taxmargin.errors import Severity
+from taxmargin.models import (
+    Borrow, Deposit, EventBase, Fee, Funding, Income, Interest, RealizedPnl, Repay, Spend,
+    Trade, Transfer, Withdrawal, WriteOff,
+)
+from taxmargin.policies import MethodPlan
+
+__all__ = ["book", "PROGRESS_EVERY"]
+
+#: ``progress(n)`` is called after every this many events.
+PROGRESS_EVERY = 10_000
+#: Universal pooling is not allowed for dispositions from this time [REG1012 (j)(6)].
+ACCOUNT_POOLS_FROM = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+def _order(ev: EventBase) -> tuple[datetime, str, int, int, str, str]:
+    return (*ev.sort_key, ev.type_name, ev.event_id)
+
+
+def _dispatch(st: State, ev: EventBase, extra_fee: Decimal, liquidation_fee: bool) -> None:
+    match ev:
+        case Trade():  # Liquidation included
+            book_trade(st, ev, extra_fee)
+        case Deposit():
+            book_deposit(st, ev)
+        case Withdrawal():
+            book_withdrawal(st, ev)
+        case Transfer():
+            book_transfer(st, ev)
+        case Borrow():
+            book_borrow(st, ev)
+        case Repay():
+            book_repay(st, ev)
+        case Interest():
+            book_interest(st, ev)
+        case Fee():
+            book_fee(st, ev, liquidation_fee)
+        case Income():
+            book_income(st, ev)
+        case Spend():
+            book_spend(st, ev)
+        case RealizedPnl():
+            book_pnl(st, ev)
+        case Funding():
+            book_funding(st, ev)
+        case WriteOff():
+            book_writeoff(st, ev)
+        case _:
+            st.diag(Severity.ERROR, "bad-event", f"unknown event type {type(ev).__name__}",
+                    ev.source)
+
+
+def book(
+    events: Iterable[EventBase],
+    plan: MethodPlan = MethodPlan(),
+    options: EngineOptions = EngineOptions(),
+    *,
+    until: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Booking:
+    """Book ``events`` (already priced) lot by lot.
+
+    Only events with ``time < until`` are booked when ``until`` is given (e.g. the first
+    instant of the next tax year: open positions are then as of the year end).
+    ``progress(n)`` is called every :data:`PROGRESS_EVERY` events.
+    """
+    chosen = [ev for ev in events if until is None or ev.time < until]
+    chosen.sort(key=_order)
+    st = State(plan, options)
+    extra, fee_rows = liquidation_fees(chosen)
+    for index, ev in enumerate(chosen):
+        _dispatch(st, ev, extra.get(index, ZERO), index in fee_rows)
+        if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
+            progress(index + 1)
+    return _result(st)
+
+
+def _options(st: State) -> tuple[tuple[str, str], ...]:
+    methods = sorted(st.methods_used) or [st.plan.default]
+    return (
+        ("pool_by", st.options.pool_by),
+        ("trade_fee_allocation", FEE_RULE),
+        *(("method", name) for name in methods),
+        *sorted(st.used.items()),
+    )
+
+
+def _result(st: State) -> Booking:
+    if st.options.pool_by == "universal":
+        late = [d for d in st.disposals if d.disposed >= ACCOUNT_POOLS_FROM]
+        if late:
+            st.diag(Severity.WARNING, "universal-pool",
+                    f"{len(late)} disposals on or after 2025-01-01 use universal pooling, "
+                    "which is not allowed from 2025 (tax-rules.md §5.1)", late[0].sources[0])
+    pools = sorted(st.pools.values(), key=lambda pool: (pool.account, pool.asset))
+    lots = sorted(
+        ((lot, pool.asset) for pool in pools for lot in pool.lots.values()),
+        key=lambda item: (item[0].account, item[1], item[0].acquired, item[0].seq),
+    )
+    return Booking(
+        disposals=tuple(st.disposals),
+        income=tuple(st.income),
+        interest=tuple(st.interest),
+        funding_paid=tuple(st.funding_paid),
+        open_lots=tuple(
+            OpenLot(lot.account, asset, lot.quantity, lot.basis_usd, lot.acquired,
+                    lot.sources[0], lot.lot_id)
+            for lot, asset in lots
+        ),
+        open_shorts=tuple(
+            OpenShort(short.account, pool.asset, short.quantity, short.proceeds_usd,
+                      short.opened, short.source)
+            for pool in pools for short in pool.shorts
+        ),
+        liabilities=tuple(
+            Liability(pool.account, pool.asset, pool.liability)
+            for pool in pools if pool.liability != 0
+        ),
+        diagnostics=tuple(st.diagnostics),
+        options=_options(st),
+    )

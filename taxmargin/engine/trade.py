@@ -1,0 +1,153 @@
+"""Trades and liquidations, with the transaction-cost rules of tax-rules.md §4.0(4), §4.6.
+
+Four shapes (fiat sides are cash, never lots):
+
+- cash purchase (fiat sent): basis = USD cost + fees [REG1012 (h)(1)(i), (h)(2)(ii)(A)];
+- cash sale (fiat received): amount realized = USD received - fees [I8949 col (d)];
+- crypto-for-crypto (stablecoin-quoted included): every fee reduces the amount realized
+  of the asset given up; the asset received takes basis = its FMV, no fee added
+  [REG1012 (h)(1)(iv), (h)(2)(ii)(B)];
+- fiat for fiat: only a crypto fee matters.
+
+Where the fee is paid:
+
+- in the received asset (withheld, "cascading", (h)(2)(ii)(C), (j)(3)(iii)): the lot gets
+  received - fee units; crypto-for-crypto: its basis = FMV of the units kept and the
+  amount realized of the sent asset is reduced by the fee; cash purchase: basis = the
+  full USD cost;
+- in the sent asset: sent + fee units leave as one disposal whose amount realized is what
+  was received (FMV, or USD for a cash sale);
+- in a third crypto (e.g. BNB, §4.6): a separate disposal of the fee units at the fee's
+  FMV (``Purpose.FEE``), and that FMV is the trade's transaction cost as above;
+- in fiat: a transaction cost only.
+
+One rule for every year: the 2025 allocation is also used for earlier trades (pre-2025:
+"any reasonable consistent method", §4.0(4)); the booking records it in ``options``.
+A liquidation is booked exactly like a trade with every disposal flagged (§4.2); a
+stand-alone fee charged with it (``extra_fee``) is one more transaction cost.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from taxmargin.booking import Purpose
+from taxmargin.engine.dispose import acquire, dispose
+from taxmargin.engine.state import ZERO, State
+from taxmargin.errors import Severity
+from taxmargin.models import FIAT, USD, Amount, Liquidation, Trade
+
+__all__ = ["book_trade", "FEE_RULE"]
+
+#: Recorded in ``Booking.options`` as ("trade_fee_allocation", FEE_RULE).
+FEE_RULE = "reg-1.1012-1(h)-all-years"
+
+
+def _fee_side(ev: Trade, sent: Amount, received: Amount) -> str:
+    fee = ev.fee
+    if fee is None or fee.quantity <= 0:
+        return "none"
+    if fee.asset in FIAT:
+        return "fiat"
+    if fee.asset == sent.asset:
+        return "sent"
+    if fee.asset == received.asset:
+        return "received"
+    return "other"
+
+
+def _fee_cost(st: State, ev: Trade, side: str) -> Decimal:
+    """The fee's USD value when it is a transaction cost to apply separately (a fiat or
+    third-asset fee, §4.0(4), §4.6); 0 when the fee is carried by the units themselves."""
+    return st.fee_value(ev) if side in ("fiat", "other") else ZERO
+
+
+def _fee_units(st: State, ev: Trade, side: str, value: Decimal, liquidation: bool) -> None:
+    """A third-asset fee is also a disposal of the fee units at their FMV (§4.6)."""
+    if side == "other" and ev.fee is not None:
+        dispose(st, ev, ev.fee.asset, ev.fee.quantity, value, Purpose.FEE, liquidation=liquidation)
+
+
+def _fee_quantity(ev: Trade) -> Decimal:
+    return ev.fee.quantity if ev.fee is not None else ZERO
+
+
+def _cash_purchase(st: State, ev: Trade, sent: Amount, received: Amount, extra: Decimal,
+                   liquidation: bool) -> None:
+    side = _fee_side(ev, sent, received)
+    if sent.asset == USD:
+        cost = sent.quantity
+    else:  # another fiat: its USD value is the FMV of what it bought
+        cost = st.usd(ev, ev.usd_value, f"{sent} paid")
+    quantity = received.quantity
+    if side == "received":
+        quantity -= _fee_quantity(ev)
+    fee = _fee_cost(st, ev, side)
+    _fee_units(st, ev, side, fee, liquidation)
+    acquire(st, ev, received.asset, quantity, cost + fee + extra, liquidation=liquidation)
+
+
+def _cash_sale(st: State, ev: Trade, sent: Amount, received: Amount, extra: Decimal,
+               liquidation: bool) -> None:
+    side = _fee_side(ev, sent, received)
+    if received.asset == USD:
+        got = received.quantity
+    else:
+        got = st.usd(ev, ev.usd_value, f"{received} received")
+    quantity = sent.quantity
+    if side == "sent":
+        quantity += _fee_quantity(ev)
+    fee = _fee_cost(st, ev, side)
+    dispose(st, ev, sent.asset, quantity, got - fee - extra, Purpose.SALE, liquidation=liquidation)
+    _fee_units(st, ev, side, fee, liquidation)
+
+
+def _swap(st: State, ev: Trade, sent: Amount, received: Amount, extra: Decimal,
+          liquidation: bool) -> None:
+    side = _fee_side(ev, sent, received)
+    value = st.main_usd(ev, received)
+    quantity_out, quantity_in, basis = sent.quantity, received.quantity, value
+    fee = _fee_cost(st, ev, side)
+    if side == "sent":
+        quantity_out += _fee_quantity(ev)
+    elif side == "received":
+        fee = st.fee_value(ev)  # withheld units: FMV kept = value - fee
+        quantity_in -= _fee_quantity(ev)
+        basis = value - fee
+    dispose(st, ev, sent.asset, quantity_out, value - fee - extra, Purpose.SALE,
+            liquidation=liquidation)
+    _fee_units(st, ev, side, fee, liquidation)
+    acquire(st, ev, received.asset, quantity_in, basis, liquidation=liquidation)
+
+
+def book_trade(st: State, ev: Trade, extra_fee: Decimal = ZERO) -> None:
+    """Book a trade or liquidation (tax-rules.md §4.0(4), §4.2, §4.6)."""
+    sent, received = ev.sent, ev.received
+    if sent is None or received is None:
+        st.diag(Severity.ERROR, "bad-event", f"{ev.type_name} without both sides: skipped", ev.source)
+        return
+    liquidation = isinstance(ev, Liquidation)
+    start = len(st.disposals)
+    if sent.asset in FIAT and received.asset in FIAT:
+        side = _fee_side(ev, sent, received)
+        _fee_units(st, ev, side, _fee_cost(st, ev, side) if side == "other" else ZERO, liquidation)
+    elif sent.asset in FIAT:
+        _cash_purchase(st, ev, sent, received, extra_fee, liquidation)
+    elif received.asset in FIAT:
+        _cash_sale(st, ev, sent, received, extra_fee, liquidation)
+    else:
+        _swap(st, ev, sent, received, extra_fee, liquidation)
+    if liquidation:
+        _remember_liquidation(st, ev, start)
+
+
+def _remember_liquidation(st: State, ev: Trade, start: int) -> None:
+    """Keep the sale disposals of the account's latest liquidation (fills in the same
+    second count as one liquidation) for a later deficit write-off (U4)."""
+    rows = [i for i in range(start, len(st.disposals)) if st.disposals[i].purpose is Purpose.SALE]
+    second = ev.time.replace(microsecond=0)
+    previous = st.last_liquidation.get(ev.account)
+    if previous is not None and previous[0] == second:
+        previous[1].extend(rows)
+    else:
+        st.last_liquidation[ev.account] = (second, rows)

@@ -1,0 +1,151 @@
+"""The ledger's SQLite schema, its version, and migrations (used by :mod:`taxmargin.ledger`).
+
+``PRAGMA user_version`` holds the schema version and the ``meta`` table repeats it beside
+``application = taxmargin``. Opening a ledger written by a newer schema is refused; an
+older one is migrated step by step (:data:`MIGRATIONS`: version ``n`` -> ``n + 1``, each
+inside the one transaction that also bumps ``user_version``). Creating a new ledger is the
+migration from version 0 (an empty database).
+
+Amounts are exact decimal TEXT (never REAL); times are ISO 8601 UTC text of fixed width
+(``2024-03-01T12:00:00.000000Z``) so that text order is time order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from taxmargin import __version__
+from taxmargin.codec import CONTENT_COLUMNS, stored_time
+from taxmargin.errors import LedgerError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "APPLICATION",
+    "EVENT_VALUE_COLUMNS",
+    "MIGRATIONS",
+    "ensure_schema",
+    "stored_time",
+]
+
+SCHEMA_VERSION = 1
+APPLICATION = "taxmargin"
+
+#: SQL column names of the event cells, in ``codec.CONTENT_COLUMNS`` order (``id`` is
+#: stored as ``event_id``).
+EVENT_VALUE_COLUMNS: tuple[str, ...] = tuple("event_id" if c == "id" else c for c in CONTENT_COLUMNS)
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    """Version 0 (empty database) -> 1: the whole schema."""
+    value_columns = ",\n    ".join(f"{name} TEXT NOT NULL DEFAULT ''" for name in EVENT_VALUE_COLUMNS)
+    ddl = (
+        f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE imports (
+    import_id INTEGER PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    layout TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    rows_read INTEGER NOT NULL,
+    events_stored INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    non_taxable INTEGER NOT NULL,
+    rejected INTEGER NOT NULL
+);
+CREATE TABLE import_conflicts (
+    import_id INTEGER NOT NULL REFERENCES imports(import_id),
+    position INTEGER NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (import_id, position)
+) WITHOUT ROWID;
+CREATE TABLE events (
+    event_pk INTEGER PRIMARY KEY,
+    import_id INTEGER NOT NULL REFERENCES imports(import_id),
+    dedup_key BLOB NOT NULL UNIQUE,
+    fingerprint BLOB NOT NULL,
+    {value_columns},
+    source_path TEXT NOT NULL,
+    source_line INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE TABLE prices (
+    time TEXT NOT NULL,
+    asset TEXT NOT NULL,
+    usd_per_unit TEXT NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (time, asset, source)
+) WITHOUT ROWID;
+"""
+    )
+    # One statement at a time: executescript() would COMMIT the migration transaction.
+    for statement in ddl.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.executemany(
+        "INSERT INTO meta (key, value) VALUES (?, ?)",
+        [
+            ("application", APPLICATION),
+            ("created_by", f"taxmargin {__version__}"),
+            ("created_at", stored_time(datetime.now(timezone.utc))),
+        ],
+    )
+
+
+#: version n -> the function that upgrades a version-n ledger to n + 1.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1}
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def _check_identity(conn: sqlite3.Connection, version: int, label: str) -> None:
+    """Refuse SQLite files that are not taxmargin ledgers, and newer schemas."""
+    if version == 0:
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables:
+            raise LedgerError(f"{label}: an SQLite database, but not a taxmargin ledger")
+        return
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'application'").fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    if row is None or row[0] != APPLICATION:
+        raise LedgerError(f"{label}: an SQLite database, but not a taxmargin ledger")
+    if version > SCHEMA_VERSION:
+        raise LedgerError(
+            f"{label}: ledger schema version {version} was written by a newer taxmargin; "
+            f"this version reads up to {SCHEMA_VERSION}: upgrade taxmargin"
+        )
+
+
+def ensure_schema(conn: sqlite3.Connection, label: str) -> int:
+    """Check, create or migrate the schema; returns the (current) schema version.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``).
+    """
+    version = _user_version(conn)
+    _check_identity(conn, version, label)
+    if version == SCHEMA_VERSION:
+        return version
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = _user_version(conn)  # another process may have migrated meanwhile
+        _check_identity(conn, version, label)
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](conn)
+            version += 1
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(version),)
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return version

@@ -1,0 +1,108 @@
+"""Tax dates and the holding period (tax-rules.md §6).
+
+Pure functions on calendar dates. Times are stored as aware UTC datetimes; the *tax date*
+of an event is its calendar date in the taxpayer's configured IANA zone (§6.3, U5). The
+holding period counts calendar months, not days (§6.1 [I8949; CASPE; LASSER]).
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from taxmargin.booking import Term
+
+__all__ = [
+    "holding_term",
+    "near_one_year_boundary",
+    "one_year_end",
+    "rules_disagree",
+    "tax_date",
+    "year_start",
+]
+
+
+def tax_date(moment: datetime, zone: ZoneInfo) -> date:
+    """The calendar date of ``moment`` in ``zone`` (tax-rules.md §6.3, default of U5).
+
+    A sale at 2026-01-01T03:00Z is a 2025 sale for a taxpayer in America/New_York
+    (2025-12-31 22:00 local) and a 2026 sale in UTC. ``moment`` must be timezone-aware:
+    a naive time has no defined calendar date, so passing one is a bug.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"tax_date needs an aware datetime, got naive {moment.isoformat()}")
+    return moment.astimezone(zone).date()
+
+
+def year_start(year: int, zone: ZoneInfo) -> datetime:
+    """Jan 1 00:00 of ``year`` in ``zone`` as an aware datetime (§6.3 boundary warnings)."""
+    return datetime(year, 1, 1, tzinfo=zone)
+
+
+def _is_month_end(day: date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def _same_day_next_year(acquired: date) -> date:
+    """Same month and day one year later; Feb 29 has no twin and maps to Feb 28."""
+    year = acquired.year + 1
+    last = calendar.monthrange(year, acquired.month)[1]
+    return date(year, acquired.month, min(acquired.day, last))
+
+
+def one_year_end(acquired: date, *, conservative: bool = True) -> date:
+    """The last day on which property acquired on ``acquired`` is still held "1 year or less".
+
+    tax-rules.md §6.1: counting starts the day after acquisition and includes the sale day
+    [I8949]; the unit is the calendar month, and property bought on the last day of a month
+    completes each holding month on the last day of a later month [CASPE]. So:
+
+    - acquired on the last day of a month -> the last day of that month one year later
+      (2023-02-28 -> 2024-02-29; 2024-02-29 -> 2025-02-28);
+    - otherwise -> the same month and day one year later (2024-01-15 -> 2025-01-15).
+
+    ``conservative=False`` is the naive same-month-and-day anniversary of U7 (2023-02-28 ->
+    2024-02-28); it differs only for month-end acquisitions in a month whose length
+    changes between the years (February).
+    """
+    if conservative and _is_month_end(acquired):
+        year = acquired.year + 1
+        return date(year, acquired.month, calendar.monthrange(year, acquired.month)[1])
+    return _same_day_next_year(acquired)
+
+
+def holding_term(acquired: date, disposed: date, *, conservative: bool = True) -> Term:
+    """Short-term (held 1 year or less) or long-term (more than 1 year), tax-rules.md §6.1.
+
+    Long-term iff ``disposed > one_year_end(acquired)`` [I8949; ISD; IRC §1222]. Never
+    "days held > 365": 2024-01-15 -> 2025-01-15 is 366 days but exactly one year, so
+    short-term. Pub 550 example: bought 2024-01-31, sold 2025-01-29 short-term, sold
+    2025-02-06 long-term [P550 "Holding Period"].
+    """
+    if disposed > one_year_end(acquired, conservative=conservative):
+        return Term.LONG
+    return Term.SHORT
+
+
+def near_one_year_boundary(
+    acquired: date, disposed: date, *, conservative: bool = True, days: int = 1
+) -> bool:
+    """True when ``disposed`` is within ``days`` of the lot's one-year boundary.
+
+    tax-rules.md §6.3 asks for a warning on "disposals within ±1 day of a lot's one-year
+    boundary": another time zone can move either date by one day and flip the term. The
+    boundary lies between the last short-term day (``one_year_end``) and the first
+    long-term day (``one_year_end + 1``); a sale within ``days`` of either side is flagged
+    (``days=1``: from ``one_year_end - 1`` to ``one_year_end + 2``).
+    """
+    last_short = one_year_end(acquired, conservative=conservative)
+    return last_short - timedelta(days=days) <= disposed <= last_short + timedelta(days=days + 1)
+
+
+def rules_disagree(acquired: date, disposed: date) -> bool:
+    """True when the conservative month-end rule and the naive anniversary give different
+    terms (uncertainty register U7, tax-rules.md §9)."""
+    return holding_term(acquired, disposed, conservative=True) != holding_term(
+        acquired, disposed, conservative=False
+    )

@@ -1,0 +1,179 @@
+"""US federal rules as pure functions: the Form 8949 box, the tax year's rows with dates,
+term and box, and (re-exported) Schedule D, the carryover worksheet and Form 4952.
+
+``tax_year`` is the stage ``Booking -> TaxYear`` (docs/ARCHITECTURE.md). Values stay exact
+here; ``taxmargin.reports.build`` rounds them where a form is built (tax-rules.md §1.7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from taxmargin.booking import (
+    Booking,
+    Disposal,
+    FundingPayment,
+    IncomeItem,
+    InterestPayment,
+    Liability,
+    OpenLot,
+    OpenShort,
+    Term,
+)
+from taxmargin.errors import Diagnostic, NotSupported
+from taxmargin.profile import METHODS, Profile
+from taxmargin.rules.dates import holding_term, tax_date
+from taxmargin.rules.form4952 import form_4952
+from taxmargin.rules.params import PARAMS, YearParams, params_for
+from taxmargin.rules.positions import year_end_positions
+from taxmargin.rules.rows import YearRow
+from taxmargin.rules.schedule_d import capital_loss_carryover, schedule_d
+from taxmargin.rules.yeardiag import year_diagnostics
+
+__all__ = [
+    "TaxYear",
+    "YearRow",
+    "capital_loss_carryover",
+    "form8949_box",
+    "form_4952",
+    "options_used",
+    "schedule_d",
+    "tax_year",
+]
+
+
+def form8949_box(
+    term: Term,
+    *,
+    reported_on_1099da: bool = False,
+    basis_reported: bool = False,
+    params: YearParams | None = None,
+) -> str:
+    """The Form 8949 checkbox letter for one digital-asset row (tax-rules.md §1.2).
+
+    Algorithm [I8949 "Digital Assets", "Line 1"]: listed on a Form 1099-DA with box 2
+    (basis reported) checked -> G (short) / J (long); listed without basis reported -> H / K;
+    not on any 1099-DA or 1099-B -> I / L. No 1099-DA import exists yet, so callers use the
+    default I/L and a "may be broker-reported" warning. ``params`` selects the year's
+    letters (the 2024 form has A-F only: C/F); default is the 2025 form.
+    """
+    if basis_reported and not reported_on_1099da:
+        raise ValueError("basis_reported needs reported_on_1099da (1099-DA box 2, §1.2)")
+    letters = (params or PARAMS[2025]).boxes(reported=reported_on_1099da, basis_reported=basis_reported)
+    return letters.long if term is Term.LONG else letters.short
+
+
+@dataclass(frozen=True, slots=True)
+class TaxYear:
+    """Everything of one tax year the forms need (docs/ARCHITECTURE.md "Rules").
+
+    ``rows`` are the disposals whose tax date of sale is in ``year``; ``income``,
+    ``interest`` and ``funding_paid`` the items dated in ``year``; ``open_*`` and
+    ``liabilities`` what was open at the year's end; ``options`` the choices used (§9).
+    """
+
+    year: int
+    profile: Profile
+    method: str
+    params: YearParams
+    rows: tuple[YearRow, ...]
+    income: tuple[IncomeItem, ...]
+    interest: tuple[InterestPayment, ...]
+    funding_paid: tuple[FundingPayment, ...]
+    open_lots: tuple[OpenLot, ...]
+    open_shorts: tuple[OpenShort, ...]
+    liabilities: tuple[Liability, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    options: tuple[tuple[str, str], ...]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.profile.zone
+
+
+def _row(disposal: Disposal, zone: ZoneInfo, conservative: bool, params: YearParams) -> YearRow:
+    """Tax dates from the profile zone (§6.3); term = ``term_override`` (U2) if set, else
+    the calendar-anniversary rule (§6.1); box per §1.2 (no 1099-DA data: I/L)."""
+    acquired = tax_date(disposal.acquired, zone)
+    sold = tax_date(disposal.disposed, zone)
+    term = disposal.term_override or holding_term(acquired, sold, conservative=conservative)
+    return YearRow(disposal, acquired, sold, term, form8949_box(term, params=params))
+
+
+def options_used(
+    booking: Booking, profile: Profile, method: str, params: YearParams
+) -> tuple[tuple[str, str], ...]:
+    """The uncertainty-register choices (tax-rules.md §9) and other settings behind the
+    numbers, for the report: the engine's own list first (its values win; repeated names,
+    e.g. several methods used, are joined with ", "), then the profile's. Names are unique."""
+    opts = profile.options
+    boxes = params.boxes_not_reported
+    ours: list[tuple[str, str]] = [
+        ("method", method),
+        ("timezone", profile.timezone),  # U5
+        ("month_end_rule", opts.month_end_rule),  # U7
+        ("short_against_box", opts.short_against_box),  # U2
+        ("liquidation_deficit", opts.liquidation_deficit),  # U4
+        ("funding_treatment", opts.funding_treatment),  # U3
+        ("interest_allocation", opts.interest_allocation),  # §3.6(2)
+        ("lending_income_in_4a", str(opts.lending_income_in_4a).lower()),  # U10
+        ("crypto_loans_as_dispositions", str(opts.crypto_loans_as_dispositions).lower()),  # U1
+        ("pool_by", opts.pool_by),  # U6
+        ("itemizes", str(opts.itemizes).lower()),  # U8
+        ("form_8949_box", f"{boxes.short}/{boxes.long}: no Form 1099-DA data imported"),  # §1.2
+        ("wash_sale", "off"),  # U12
+        ("round_whole_dollars", str(profile.round_whole_dollars).lower()),  # §1.7
+    ]
+    for order in profile.standing_orders:
+        ours.append((f"standing_order.{order.account}", f"{order.method} from {order.from_.isoformat()}"))
+    merged: dict[str, list[str]] = {}
+    for name, value in booking.options:  # several values of one name (methods) are joined
+        if value not in merged.setdefault(name, []):
+            merged[name].append(value)
+    for name, value in ours:
+        merged.setdefault(name, [value])
+    return tuple((name, ", ".join(values)) for name, values in merged.items())
+
+
+def tax_year(booking: Booking, profile: Profile, year: int, *, method: str | None = None) -> TaxYear:
+    """Select and classify the ``year``'s items of ``booking`` (tax-rules.md §1.2, §6).
+
+    A disposal belongs to the year of ``tax_date(disposed, profile.zone)``; income,
+    interest and funding items to the year of their time. Raises :class:`NotSupported`
+    for a year without parameters or an unknown method.
+    """
+    params = params_for(year)
+    label = method or profile.method
+    if label not in METHODS:
+        raise NotSupported(f"unknown lot-selection method {label!r} (use {', '.join(METHODS)})")
+    zone = profile.zone
+    conservative = profile.options.month_end_rule == "conservative"
+    rows = tuple(
+        _row(d, zone, conservative, params)
+        for d in booking.disposals
+        if tax_date(d.disposed, zone).year == year
+    )
+    income = tuple(i for i in booking.income if tax_date(i.time, zone).year == year)
+    interest = tuple(i for i in booking.interest if tax_date(i.time, zone).year == year)
+    funding = tuple(f for f in booking.funding_paid if tax_date(f.time, zone).year == year)
+    positions = year_end_positions(booking, year, zone)
+    diagnostics = year_diagnostics(
+        booking, rows, year=year, zone=zone, conservative=conservative, params=params,
+        extra=positions.notes,
+    )
+    return TaxYear(
+        year=year,
+        profile=profile,
+        method=label,
+        params=params,
+        rows=rows,
+        income=income,
+        interest=interest,
+        funding_paid=funding,
+        open_lots=positions.lots,
+        open_shorts=positions.shorts,
+        liabilities=positions.liabilities,
+        diagnostics=diagnostics,
+        options=options_used(booking, profile, label, params),
+    )

@@ -1,0 +1,204 @@
+"""Diagnostics of one tax year (tax-rules.md §6.3 warnings, §1.2 broker flag, §1.8).
+
+- ``holding-boundary``: a disposal within one day of its lot's one-year boundary (§6.3 (2));
+- ``year-boundary``: an event within 24 hours of Jan 1 00:00 local at either end of the
+  year (§6.3 (1));
+- ``may-be-broker-reported``: sales at a US custodial broker that may appear on a Form
+  1099-DA while taxmargin used box I/L (§1.2 "flag every disposal on a US custodial broker");
+- ``form-draft``: the year's Form 8949 layout is not final (§1.8);
+- the booking's own diagnostics that concern this year (see :func:`booking_diagnostics`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from taxmargin.booking import Booking, Purpose, Term
+from taxmargin.errors import Diagnostic, Severity
+from taxmargin.models import SourceRef
+from taxmargin.money import fmt_quantity
+from taxmargin.rules.dates import (
+    near_one_year_boundary,
+    one_year_end,
+    rules_disagree,
+    tax_date,
+    year_start,
+)
+from taxmargin.rules.params import YearParams
+from taxmargin.rules.rows import YearRow
+
+__all__ = [
+    "US_CUSTODIAL_BROKERS",
+    "booking_diagnostics",
+    "broker_reported",
+    "holding_boundary",
+    "year_boundary",
+    "year_diagnostics",
+]
+
+#: Accounts (importer names, lower case) of US custodial brokers that issue Form 1099-DA
+#: for 2025+ sales (§1.2, §5.5). Offshore venues (binance, bybit, kucoin, phemex) do not.
+US_CUSTODIAL_BROKERS: frozenset[str] = frozenset(
+    {"coinbase", "kraken", "binance-us", "cryptocom", "gemini", "robinhood"}
+)
+#: Purposes a broker reports as sales; shorts, P&L, interest and funding are not (N2024-57).
+_BROKER_PURPOSES = frozenset({Purpose.SALE, Purpose.FEE, Purpose.SPEND})
+_DAY = timedelta(hours=24)
+
+
+def _source_years(booking: Booking, zone: ZoneInfo) -> dict[SourceRef, set[int]]:
+    """Tax years of the events behind each source row the booking mentions."""
+    years: dict[SourceRef, set[int]] = {}
+
+    def note(source: SourceRef, moment: datetime) -> None:
+        years.setdefault(source, set()).add(tax_date(moment, zone).year)
+
+    for d in booking.disposals:
+        if d.sources:
+            note(d.sources[0], d.disposed)
+        for src in d.sources[1:]:
+            note(src, d.acquired)
+    for income in booking.income:
+        note(income.source, income.time)
+    for pay in booking.interest:
+        note(pay.source, pay.time)
+    for fund in booking.funding_paid:
+        note(fund.source, fund.time)
+    for lot in booking.open_lots:
+        note(lot.source, lot.acquired)
+    for short in booking.open_shorts:
+        note(short.source, short.opened)
+    return years
+
+
+def booking_diagnostics(booking: Booking, rows: Sequence[YearRow], year: int, zone: ZoneInfo) -> list[Diagnostic]:
+    """The booking's diagnostics that concern ``year``.
+
+    Kept: those without a source; those whose source is behind a row of this year (a
+    missing basis from 2023 matters to the 2025 sale of that lot); those whose source row
+    is dated in ``year``; and those whose source the booking does not date at all (e.g. a
+    negative balance on a withdrawal): hiding a warning is worse than repeating one.
+    Dropped: those whose source is dated only in other years.
+    """
+    dated = _source_years(booking, zone)
+    behind_rows = {src for row in rows for src in row.disposal.sources}
+    kept = []
+    for diag in booking.diagnostics:
+        src = diag.source
+        if src is None or src in behind_rows or src not in dated or year in dated[src]:
+            kept.append(diag)
+    return kept
+
+
+def holding_boundary(rows: Iterable[YearRow], *, conservative: bool) -> list[Diagnostic]:
+    """``holding-boundary`` warnings (§6.3 (2)): sale within one day of the lot's
+    one-year boundary, where another time zone could flip the term; notes when the naive
+    anniversary rule (U7) would give the other term."""
+    out = []
+    for row in rows:
+        d = row.disposal
+        if d.term_override is not None or not near_one_year_boundary(
+            row.date_acquired, row.date_sold, conservative=conservative
+        ):
+            continue
+        last_short = one_year_end(row.date_acquired, conservative=conservative)
+        message = (
+            f"{fmt_quantity(d.quantity)} {d.asset} acquired {row.date_acquired} and disposed of "
+            f"{row.date_sold}: within one day of the one-year boundary (last short-term day "
+            f"{last_short}); reported as {row.term.value}-term. A different time zone could "
+            "change the term (tax-rules.md §6.3)."
+        )
+        if rules_disagree(row.date_acquired, row.date_sold):
+            other = Term.SHORT if row.term is Term.LONG else Term.LONG
+            message += f" The naive same-day anniversary rule (U7) would give {other.value}-term."
+        out.append(Diagnostic(Severity.WARNING, "holding-boundary", message, d.sources[0] if d.sources else None))
+    return out
+
+
+def _year_events(booking: Booking) -> list[tuple[datetime, SourceRef | None, str]]:
+    events: dict[tuple[datetime, SourceRef | None], str] = {}
+    for d in booking.disposals:
+        events.setdefault((d.disposed, d.sources[0] if d.sources else None), f"disposal of {d.asset}")
+    for item in booking.income:
+        events.setdefault((item.time, item.source), f"{item.kind} in {item.asset}")
+    for pay in booking.interest:
+        events.setdefault((pay.time, pay.source), f"interest paid in {pay.asset}")
+    for fund in booking.funding_paid:
+        events.setdefault((fund.time, fund.source), f"funding paid in {fund.asset}")
+    return sorted(
+        ((t, src, what) for (t, src), what in events.items()),
+        key=lambda e: (e[0], e[1] or SourceRef("", 0)),
+    )
+
+
+def year_boundary(booking: Booking, year: int, zone: ZoneInfo) -> list[Diagnostic]:
+    """``year-boundary`` warnings (§6.3 (1)): events within 24 hours of Jan 1 00:00 in the
+    taxpayer's zone at the start or the end of ``year`` (another zone, e.g. the exchange's
+    UTC, could put them in the other tax year)."""
+    edges = (year_start(year, zone), year_start(year + 1, zone))
+    out = []
+    for moment, source, what in _year_events(booking):
+        if not any(edge - _DAY <= moment < edge + _DAY for edge in edges):
+            continue
+        local = tax_date(moment, zone)
+        message = (
+            f"{what} at {moment.astimezone(ZoneInfo('UTC')).isoformat()} is dated {local} in "
+            f"{zone.key} (tax year {local.year}): within 24 hours of a year boundary; check "
+            "the profile time zone (tax-rules.md §6.3)"
+        )
+        out.append(Diagnostic(Severity.WARNING, "year-boundary", message, source))
+    return out
+
+
+def broker_reported(rows: Iterable[YearRow], year: int) -> list[Diagnostic]:
+    """``may-be-broker-reported`` (§1.2, §5.5): for 2025+ sales at US custodial brokers,
+    one warning per account; taxmargin never fabricates a 1099-DA box and used I/L."""
+    if year < 2025:
+        return []
+    per_account: dict[str, list[YearRow]] = {}
+    for row in rows:
+        d = row.disposal
+        if d.account in US_CUSTODIAL_BROKERS and d.purpose in _BROKER_PURPOSES and not d.short_sale:
+            per_account.setdefault(d.account, []).append(row)
+    out = []
+    for account in sorted(per_account):
+        first = per_account[account][0].disposal
+        message = (
+            f"{len(per_account[account])} Form 8949 rows at {account} may be reported to you on "
+            f"Form 1099-DA for {year}; taxmargin used box I/L. If a 1099-DA lists them, they "
+            "belong in box H/K (G/J when its box 2 is checked) (tax-rules.md §1.2)"
+        )
+        out.append(
+            Diagnostic(Severity.WARNING, "may-be-broker-reported", message, first.sources[0] if first.sources else None)
+        )
+    return out
+
+
+def year_diagnostics(
+    booking: Booking,
+    rows: Sequence[YearRow],
+    *,
+    year: int,
+    zone: ZoneInfo,
+    conservative: bool,
+    params: YearParams,
+    extra: Sequence[Diagnostic] = (),
+) -> tuple[Diagnostic, ...]:
+    """All diagnostics of the tax year: the booking's (filtered), then the year's own."""
+    out = booking_diagnostics(booking, rows, year, zone)
+    out += holding_boundary(rows, conservative=conservative)
+    out += year_boundary(booking, year, zone)
+    out += broker_reported(rows, year)
+    if not params.rows_per_page_final:
+        out.append(
+            Diagnostic(
+                Severity.INFO,
+                "form-draft",
+                f"the {year} Form 8949 is an early-release draft: {params.rows_per_page} rows per "
+                "page assumed until the final form is measured (tax-rules.md §1.8)",
+            )
+        )
+    out += extra
+    return tuple(out)
