@@ -49,6 +49,7 @@ class History(Flows):
         self.count = 0
         self.flows: list[Iterator[None]] = []
         self.urgent: Iterator[None] | None = None
+        self.current: Iterator[None] | None = None
         self.busy: set[str] = set()
         self.pairs_ok = True
         self.actions: list[Callable[[], bool]] = []
@@ -101,6 +102,7 @@ class History(Flows):
     def advance(self, flow: Iterator[None]) -> bool:
         """Run one step of ``flow``; True when it emitted an event."""
         before = self.count
+        self.current = flow
         try:
             next(flow)
         except StopIteration:
@@ -116,7 +118,7 @@ class History(Flows):
     # ---- emitting ----------------------------------------------------------------------
     def emit(self, account: str, kind: str, legs: list[Leg] | None = None, **cells: object) -> None:
         self.out.event(self.t, account, kind, **cells)  # type: ignore[arg-type]
-        if self.bn is not None and legs:
+        if self.bn is not None and legs and (account == "binance" or kind == "transfer"):
             self.bn.legs(self.t, legs)
         self.count += 1
 

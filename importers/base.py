@@ -115,8 +115,15 @@ class ImportResult:
 class Layout(Protocol):
     """One export layout of one exchange."""
 
-    name: str
-    description: str
+    @property
+    def name(self) -> str:
+        """Stable identifier, e.g. ``binance-statement-v2``."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """One line for ``import`` output and error messages."""
+        ...
 
     def detect(self, file: FileText) -> bool:
         """True when the file's content is this layout."""

@@ -25,7 +25,7 @@ from taxmargin.reports.pdf_review import write_review
 from taxmargin.reports.pdf_schedule_d import write_schedule_d
 from taxmargin.reports.pdf_statement import draw_statement
 
-__all__ = ["write", "write_form_8949", "FILES"]
+__all__ = ["FILES", "write", "write_form_8949"]
 
 FILES = ("form8949.pdf", "schedule_d.pdf", "form4952.pdf", "review.pdf")
 

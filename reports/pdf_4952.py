@@ -27,7 +27,7 @@ from taxmargin.reports.pdf_common import (
     pdf_canvas,
 )
 
-__all__ = ["write_form_4952", "LINES"]
+__all__ = ["LINES", "write_form_4952"]
 
 #: (line, 2025 wording [F4952], attribute) in print order, grouped by part.
 LINES: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (

@@ -28,7 +28,7 @@ from taxmargin.reports.pdf_common import (
     wrap,
 )
 
-__all__ = ["COLUMNS", "draw_form_pages", "PART_BOXES", "SCHEDULE_D_LINE"]
+__all__ = ["COLUMNS", "PART_BOXES", "SCHEDULE_D_LINE", "draw_form_pages"]
 
 #: Columns (a)-(h) across the 540-point text width.
 COLUMNS = (

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,30 +25,30 @@ from taxmargin.reports.atomic import atomic_path
 from taxmargin.reports.forms import TaxForms
 
 __all__ = [
-    "FONT",
     "BOLD",
-    "PAGE_W",
-    "PAGE_H",
+    "FONT",
     "MARGIN",
+    "PAGE_H",
+    "PAGE_W",
     "Column",
     "Cursor",
-    "pdf_canvas",
-    "money",
-    "us_date",
-    "utc_text",
     "amount_g",
     "clean",
-    "fit",
-    "wrap",
+    "column_heads",
     "draw_cells",
     "draw_identity",
-    "month_name",
+    "fit",
     "form_title",
-    "part_band",
     "line_row",
-    "column_heads",
+    "money",
+    "month_name",
     "note",
     "page_footer",
+    "part_band",
+    "pdf_canvas",
+    "us_date",
+    "utc_text",
+    "wrap",
 ]
 
 FONT = "Helvetica"
@@ -83,7 +83,7 @@ def amount_g(code: str, adjustment: Decimal, whole: bool = False) -> str:
 
 
 def utc_text(value: datetime | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def month_name(month: int) -> str:

@@ -39,7 +39,7 @@ from taxmargin.reports.pdf_common import (
     utc_text,
 )
 
-__all__ = ["write_review", "month_chart"]
+__all__ = ["month_chart", "write_review"]
 
 ST_COLOR = colors.HexColor("#4C78A8")
 LT_COLOR = colors.HexColor("#F58518")

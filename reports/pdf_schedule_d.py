@@ -34,7 +34,7 @@ from taxmargin.reports.pdf_common import (
     pdf_canvas,
 )
 
-__all__ = ["write_schedule_d", "WORKSHEET_LINES"]
+__all__ = ["WORKSHEET_LINES", "write_schedule_d"]
 
 LABEL_W = 260.0
 AMOUNTS = tuple(Column(MARGIN + LABEL_W + 70 * i, 70, "r") for i in range(4))

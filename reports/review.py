@@ -9,6 +9,7 @@ so that brackets in an account name or description are printed, never read as ma
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 
 from rich.console import Console
@@ -17,7 +18,7 @@ from rich.text import Text
 
 from taxmargin.reports.forms import LiquidationReview, TaxForms
 
-__all__ = ["render_terminal", "money"]
+__all__ = ["money", "render_terminal"]
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
@@ -56,8 +57,8 @@ def _accounts(forms: TaxForms) -> Table:
 
 
 def _liquidation(n: int, liq: LiquidationReview, whole: bool) -> Table:
-    title = Text(f"Liquidation {n}: {liq.time:%Y-%m-%d %H:%M:%S} UTC, {liq.account} "
-                 f"({liq.source})")
+    when = liq.time.astimezone(UTC)
+    title = Text(f"Liquidation {n}: {when:%Y-%m-%d %H:%M:%S} UTC, {liq.account} ({liq.source})")
     table = Table(title=title, title_justify="left", show_footer=True)
     table.add_column("Lot consumed", footer="Total")
     table.add_column("Acquired")

@@ -44,7 +44,7 @@ from taxmargin.reports.atomic import atomic_text
 from taxmargin.reports.forms import Form8949Row, TaxForms
 from taxmargin.reports.txf_csv import write_taxact_csv, write_turbotax_online_csv
 
-__all__ = ["write", "write_txf", "REFERENCE_NUMBERS", "records"]
+__all__ = ["REFERENCE_NUMBERS", "records", "write", "write_txf"]
 
 #: Form 8949 box -> TXF v042 reference number (module doc).
 REFERENCE_NUMBERS = {"A": 321, "B": 711, "C": 712, "D": 323, "E": 713, "F": 714,

@@ -38,8 +38,13 @@ from pathlib import Path
 from taxmargin.reports.atomic import atomic_text
 from taxmargin.reports.forms import Form8949Row, TaxForms
 
-__all__ = ["write_turbotax_online_csv", "write_taxact_csv", "TURBOTAX_COLUMNS",
-           "TAXACT_COLUMNS", "safe_text"]
+__all__ = [
+    "TAXACT_COLUMNS",
+    "TURBOTAX_COLUMNS",
+    "safe_text",
+    "write_taxact_csv",
+    "write_turbotax_online_csv",
+]
 
 TURBOTAX_COLUMNS = ("Currency Name", "Purchase Date", "Cost Basis", "Date Sold", "Proceeds")
 TAXACT_COLUMNS = ("Description", "Date Acquired", "Date Sold", "Sales Proceeds",

@@ -41,7 +41,7 @@ from taxmargin.reports.xlsx_sheets import (
     write_summary,
 )
 
-__all__ = ["write", "write_workbook", "BOX_ORDER"]
+__all__ = ["BOX_ORDER", "write", "write_workbook"]
 
 #: Print order of the boxes (tax-rules.md §1.1 recommendation).
 BOX_ORDER = "ABCGHIDEFJKL"

@@ -15,7 +15,7 @@ from typing import Any
 from taxmargin.reports.forms import ScheduleD, TaxForms, Totals
 from taxmargin.reports.xlsx_sheets import Cell, SheetStream, amount, formula, text
 
-__all__ = ["write_schedule_d", "write_form_4952", "LINE_BOXES"]
+__all__ = ["LINE_BOXES", "write_form_4952", "write_schedule_d"]
 
 #: Schedule D total lines and the Form 8949 boxes that feed them (tax-rules.md §1.2).
 LINE_BOXES = (("1b", "AG"), ("2", "BH"), ("3", "CI"), ("8b", "DJ"), ("9", "EK"), ("10", "FL"))

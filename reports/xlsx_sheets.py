@@ -1,6 +1,6 @@
 """Workbook building blocks: safe cells, a streaming sheet that splits at Excel's row
 limit, and the small sheets (Summary, Interest, Income, Open positions, Diagnostics,
-Options, Liquidations, Short sales).
+Options).
 
 Text from input files (descriptions, accounts, assets, sources, notes, diagnostics, the
 taxpayer name) can never become a formula (CSV/formula injection, OWASP): every such cell
@@ -35,11 +35,11 @@ __all__ = [
     "MONEY_FORMAT",
     "Cell",
     "SheetStream",
-    "text",
     "amount",
     "day",
-    "utc",
     "formula",
+    "text",
+    "utc",
     "write_small_sheets",
     "write_summary",
 ]

@@ -37,7 +37,7 @@ _NOT_PLAIN = Decimal(-1)
 _TYPES: dict[str, tuple[type[EventBase], tuple[str, str]]] = {
     name: (cls, SIDES[name]) for name, cls in EVENT_TYPES.items() if name != "transfer"
 }
-_good_accounts: set[str] = set()
+_good_accounts: dict[str, str] = {}
 _paths: dict[str, str] = {}
 
 
@@ -60,14 +60,13 @@ def _plain(raw: str) -> Decimal | None:
     return Decimal(raw) if PLAIN_DECIMAL.fullmatch(raw) else _NOT_PLAIN
 
 
-def _account_ok(account: str) -> bool:
-    if account in _good_accounts:
-        return True
+def _account(account: str) -> str | None:
+    """The account name (one shared string per name) when plainly valid, else None."""
     if account and account == account.strip() and len(account) <= MAX_NAME_CHARS and account.isprintable():
         if len(_good_accounts) < 10_000:
-            _good_accounts.add(account)
-        return True
-    return False
+            _good_accounts[account] = account
+        return account
+    return None
 
 
 def _text_ok(event_id: str, note: str) -> bool:
@@ -115,8 +114,9 @@ def fast_event(cells: Mapping[str, str], source: SourceRef, seq: int) -> EventBa
     if spec is None or get("to_account") or get("basis_usd") or get("acquired") or get("lots"):
         return None
     time = _time(get("time", ""))
-    account = get("account", "")
-    if time is None or not (account in _good_accounts or _account_ok(account)):
+    raw_account = get("account", "")
+    account = _good_accounts.get(raw_account) or _account(raw_account)
+    if time is None or account is None:
         return None
     sent = _leg(get("sent_quantity", ""), get("sent_asset", ""), False)
     received = _leg(get("received_quantity", ""), get("received_asset", ""), False)

@@ -25,7 +25,7 @@ registry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
@@ -35,24 +35,24 @@ if TYPE_CHECKING:
     from taxmargin.profile import Profile
 
 __all__ = [
-    "LotFacts",
-    "SortKey",
-    "Policy",
-    "Fifo",
-    "Lifo",
-    "Hifo",
-    "SpecificId",
     "POLICIES",
-    "PlanOrder",
+    "Fifo",
+    "Hifo",
+    "Lifo",
+    "LotFacts",
     "MethodPlan",
-    "plan_from_profile",
+    "PlanOrder",
+    "Policy",
+    "SortKey",
+    "SpecificId",
     "micros",
+    "plan_from_profile",
 ]
 
 #: A lot's place in an ordering: smaller comes first. Only ints and Decimals (exact).
 SortKey = tuple[int | Decimal, ...]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 
 
@@ -200,9 +200,9 @@ class MethodPlan:
         ``default``. Prospective only: an order never reaches back before its start."""
         best: PlanOrder | None = None
         for order in self.orders:
-            if order.account == account and order.start < time:
-                if best is None or order.start >= best.start:
-                    best = order
+            in_force = order.account == account and order.start < time
+            if in_force and (best is None or order.start >= best.start):
+                best = order
         return self.default if best is None else best.method
 
 

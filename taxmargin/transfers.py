@@ -20,7 +20,8 @@ the withdrawal's source and id, ``sent`` = the units that arrived, ``to_account`
 deposit's account. Unmatched withdrawals and deposits stay as they are, each with an
 ``info`` diagnostic (not for fiat: paying cash in from a bank is routine, and cash has no
 basis to carry). Deterministic (withdrawals in booking order, the nearest deposit in
-time wins, ties by source) and O(n log n) plus the few candidates inside each window.
+time wins, ties by booking order); O(n log n): candidates come from a time index or a
+quantity index, whichever holds fewer.
 """
 
 from __future__ import annotations
@@ -95,20 +96,55 @@ def _transfer(withdrawal: Withdrawal, deposit: Deposit, fit: _Fit) -> Transfer:
     )
 
 
-def _best(withdrawal: Withdrawal, deposits: list[Deposit], times: list[datetime], used: set[int]) -> tuple[int, _Fit] | None:
-    low = bisect.bisect_left(times, withdrawal.time - MAX_GAP)
-    high = bisect.bisect_right(times, withdrawal.time + MAX_GAP)
-    best: tuple[tuple[timedelta, Decimal, int], int, _Fit] | None = None
-    for index in range(low, high):
-        if index in used:
-            continue
-        fit = _fit(withdrawal, deposits[index])
-        if fit is None:
-            continue
-        rank = (fit.gap, fit.mismatch, index)
-        if best is None or rank < best[0]:
-            best = (rank, index, fit)
-    return None if best is None else (best[1], best[2])
+class _Deposits:
+    """One asset's deposits in booking order, indexed twice: by time, and by exact quantity
+    (each quantity's deposits by time). A withdrawal's candidates are whichever is smaller:
+    the deposits within 2 days, or those of a fitting quantity within 2 days; each is then
+    checked by :func:`_fit`. Either way a lookup is a few bisections."""
+
+    def __init__(self, found: list[tuple[int, Deposit]]) -> None:
+        ordered = sorted(found, key=lambda pd: pd[1].sort_key)
+        self.positions = [position for position, _ in ordered]
+        self.deposits = [deposit for _, deposit in ordered]
+        self.times = [deposit.time for deposit in self.deposits]
+        self.groups: dict[Decimal, tuple[list[datetime], list[int]]] = {}
+        for index, deposit in enumerate(self.deposits):
+            if deposit.received is not None:
+                times, ids = self.groups.setdefault(deposit.received.quantity, ([], []))
+                times.append(deposit.time)
+                ids.append(index)
+        self.sizes = sorted(self.groups)
+        self.used: set[int] = set()
+
+    def _candidates(self, withdrawal: Withdrawal, low: Decimal, high: Decimal) -> list[int]:
+        start, end = withdrawal.time - MAX_GAP, withdrawal.time + MAX_GAP
+        first, last = bisect.bisect_left(self.times, start), bisect.bisect_right(self.times, end)
+        size_from, size_to = bisect.bisect_left(self.sizes, low), bisect.bisect_right(self.sizes, high)
+        if size_to - size_from >= last - first:
+            return list(range(first, last))
+        found: list[int] = []
+        for size in self.sizes[size_from:size_to]:
+            times, ids = self.groups[size]
+            found.extend(ids[bisect.bisect_left(times, start) : bisect.bisect_right(times, end)])
+        return found
+
+    def best(self, withdrawal: Withdrawal) -> tuple[int, _Fit] | None:
+        """The unused deposit that fits ``withdrawal``: nearest in time, then the smallest
+        mismatch, then booking order."""
+        sent = withdrawal.sent
+        if sent is None:
+            return None
+        fee = withdrawal.fee
+        fee_same = fee.quantity if fee is not None and fee.asset == sent.asset else Decimal(0)
+        slack = sent.quantity * TOLERANCE  # module docstring: deposit within fee + tolerance
+        best: tuple[tuple[timedelta, Decimal, int], _Fit] | None = None
+        for index in self._candidates(withdrawal, sent.quantity - fee_same - slack, sent.quantity + slack):
+            if index in self.used:
+                continue
+            fit = _fit(withdrawal, self.deposits[index])
+            if fit is not None and (best is None or (fit.gap, fit.mismatch, index) < best[0]):
+                best = ((fit.gap, fit.mismatch, index), fit)
+        return None if best is None else (best[0][2], best[1])
 
 
 def _is_fiat(side: Amount | None) -> bool:
@@ -135,10 +171,7 @@ def match_transfers(events: Sequence[EventBase]) -> tuple[tuple[EventBase, ...],
     for position, event in enumerate(events):
         if isinstance(event, Deposit) and event.received is not None:
             by_asset.setdefault(event.received.asset, []).append((position, event))
-    deposits = {a: sorted(found, key=lambda p: p[1].sort_key) for a, found in by_asset.items()}
-    lists = {a: [d for _, d in found] for a, found in deposits.items()}
-    times = {a: [d.time for d in found] for a, found in lists.items()}
-    used: dict[str, set[int]] = {a: set() for a in lists}
+    deposits = {asset: _Deposits(found) for asset, found in by_asset.items()}
     replaced: dict[int, EventBase] = {}
     dropped: set[int] = set()
     withdrawals = sorted(
@@ -146,16 +179,14 @@ def match_transfers(events: Sequence[EventBase]) -> tuple[tuple[EventBase, ...],
         key=lambda pe: pe[1].sort_key,
     )
     for position, withdrawal in withdrawals:
-        asset = withdrawal.sent.asset if withdrawal.sent else ""
-        if asset not in lists:
-            continue
-        found = _best(withdrawal, lists[asset], times[asset], used[asset])
-        if found is None:
+        pool = deposits.get(withdrawal.sent.asset if withdrawal.sent else "")
+        found = pool.best(withdrawal) if pool is not None else None
+        if pool is None or found is None:
             continue
         index, fit = found
-        used[asset].add(index)
-        dropped.add(deposits[asset][index][0])
-        replaced[position] = _transfer(withdrawal, lists[asset][index], fit)
+        pool.used.add(index)
+        dropped.add(pool.positions[index])
+        replaced[position] = _transfer(withdrawal, pool.deposits[index], fit)
     out: list[EventBase] = []
     diagnostics: list[Diagnostic] = []
     for position, event in enumerate(events):

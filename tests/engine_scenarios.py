@@ -20,21 +20,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from taxmargin.booking import Booking, Disposal
+from taxmargin.engine import EngineOptions, book
 from taxmargin.models import EVENT_TYPES, Amount, EventBase, SourceRef
+from taxmargin.policies import MethodPlan
 
-__all__ = ["parse", "load", "when", "D", "Scenario", "SCENARIOS"]
+__all__ = ["SCENARIOS", "D", "Scenario", "load", "parse", "run", "when"]
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 COLUMNS = ("time", "account", "type", "sent", "received", "fee", "usd", "fee_usd", "extra")
 
 
-def D(text: str) -> Decimal:  # noqa: N802 (reads like a literal)
+def D(text: str) -> Decimal:
     """An exact Decimal from text (never a float)."""
     return Decimal(text)
 
@@ -42,7 +44,7 @@ def D(text: str) -> Decimal:  # noqa: N802 (reads like a literal)
 def when(text: str) -> datetime:
     """An aware UTC datetime from an ISO date or date-time."""
     moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _amount(text: str) -> Amount | None:
@@ -139,3 +141,8 @@ class Scenario:
     def summary(self) -> list[tuple[str, Decimal, Decimal, Decimal]]:
         """(lot_id, quantity, proceeds, basis) per disposal, in booking order."""
         return [(d.lot_id, d.quantity, d.proceeds_usd, d.basis_usd) for d in self.rows]
+
+
+def run(table: str, plan: MethodPlan | None = None, **options: str) -> Scenario:
+    """Book a scenario table with a plan (default FIFO) and engine options by name."""
+    return Scenario(book(parse(table), plan or MethodPlan(), EngineOptions(**options)))

@@ -57,7 +57,7 @@ from taxmargin.reports.forms import (
     Totals,
 )
 
-__all__ = ["D", "make_forms", "box_i_rows", "INJECTED"]
+__all__ = ["INJECTED", "D", "box_i_rows", "make_forms"]
 
 FULL_SSN = "123-45-6789"  # never given to the renderers
 MASKED_SSN = "XXX-XX-6789"
@@ -71,7 +71,7 @@ INJECTED = {
 }
 
 
-def D(text: str) -> Decimal:  # noqa: N802 - short on purpose in tables
+def D(text: str) -> Decimal:
     return Decimal(text)
 
 

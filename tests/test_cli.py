@@ -8,11 +8,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from taxmargin.cli import default_year
 from taxmargin.codec import GENERIC_COLUMNS
+from taxmargin.models import Amount, SourceRef, Trade
+from taxmargin.profile import Profile
 
 GOOD = """time,account,type,sent_quantity,sent_asset,received_quantity,received_asset,fee_quantity,fee_asset
 2025-01-10T12:00:00Z,kraken,trade,1000,USD,0.5,ETH,1,USD
@@ -309,3 +314,38 @@ def test_demo_runs_and_writes_every_report(tmp_path: Path) -> None:
     again = run(tmp_path, "demo")
     assert again.returncode == 0
     assert json.loads((out / "forms.json").read_text()) == forms
+
+
+# ---- review, --account, the default review year ------------------------------------------------
+
+
+def test_review_shows_the_year_in_the_terminal(ledger: Path) -> None:
+    done = run(ledger, "review", "--year", "2025")
+    assert done.returncode == 0, done.stderr
+    assert "2025" in done.stdout and "kraken" in done.stdout  # gains by account
+    assert "Schedule D line 16" in done.stdout and "248.20" in done.stdout
+
+
+def test_account_option_books_the_file_in_that_account(tmp_path: Path) -> None:
+    write(tmp_path, "good.csv", GOOD)
+    assert run(tmp_path, "import", "good.csv", "--account", "kraken-joint").returncode == 0
+    exported = run(tmp_path, "export", "--out", "-").stdout
+    rows = list(csv.DictReader(exported.splitlines()))
+    assert {r["account"] for r in rows} == {"kraken-joint"}
+
+
+@pytest.mark.parametrize(
+    ("years", "today", "expected"),
+    [
+        ((2024, 2025, 2026), date(2026, 4, 1), 2025),  # the return being prepared
+        ((2023, 2024), date(2026, 4, 1), 2024),
+        ((2026,), date(2026, 4, 1), 2026),  # only this year's events: this year
+    ],
+)
+def test_review_default_year(years: tuple[int, ...], today: date, expected: int) -> None:
+    events = [
+        Trade(time=datetime(y, 6, 1, tzinfo=timezone.utc), account="a", source=SourceRef("f.csv", i + 2),
+              sent=Amount(Decimal(1), "USD"), received=Amount(Decimal(1), "XYZ"))
+        for i, y in enumerate(years)
+    ]
+    assert default_year(events, Profile(), today) == expected

@@ -8,17 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from engine_scenarios import D, Scenario, load, parse, run, when
 
-from engine_scenarios import D, Scenario, load, parse, when
 from taxmargin.booking import Liability, OpenShort, Purpose, Term
-from taxmargin.engine import EngineOptions, book
-from taxmargin.errors import Severity
+from taxmargin.engine import book
 from taxmargin.models import SourceRef
 from taxmargin.policies import MethodPlan, PlanOrder
-
-
-def run(table: str, plan: MethodPlan = MethodPlan(), **options: str) -> Scenario:
-    return Scenario(book(parse(table), plan, EngineOptions(**options)))
 
 
 def rows(s: Scenario) -> list[tuple[str, Decimal, Decimal, Decimal]]:
@@ -230,91 +225,6 @@ def test_interest_tracing_flag() -> None:
     assert clean.codes() == []
 
 
-# -- over-repay, write-off -----------------------------------------------------------------
-
-def test_over_repay() -> None:
-    table = """
-    time       | account | type   | sent     | received | extra
-    2025-01-01 | x       | trade  | 6000 USD | 2 ETH    | id=E
-    2025-01-02 | x       | borrow |          | 1 ETH    | id=L
-    2025-01-03 | x       | repay  | 1.5 ETH  |          | id=R
-    2025-01-04 | x       | repay  | 100 USD  |          | id=U
-    """
-    s = run(table)
-    # 1 ETH owed goes back from the unspent borrowed unit; 0.5 more leaves like a withdrawal
-    assert s.rows == [] and s.booking.liabilities == ()
-    assert [(o.quantity, o.basis_usd) for o in s.booking.open_lots] == [(D("1.5"), D("4500"))]
-    assert [(d.code, d.source) for d in s.booking.diagnostics] == [
-        ("over-repay", SourceRef("scenario.csv", 5)), ("over-repay", SourceRef("scenario.csv", 6)),
-    ]
-
-
-WRITEOFF = """
-time       | account | type        | sent      | received  | usd   | extra
-2024-01-01 | x       | trade       | 30000 USD | 1 BTC     |       | id=A
-2025-01-02 | x       | borrow      |           | 60000 USD |       | id=L
-2025-01-02 | x       | trade       | 60000 USD | 1 BTC     |       | id=B
-2025-06-01 | x       | liquidation | 2 BTC     | 50000 USD |       | id=Q
-2025-06-01 | x       | repay       | 50000 USD |           |       | id=R
-2025-06-02 | x       | writeoff    | 10000 USD |           | 10000 | id=W
-"""
-
-
-def test_writeoff_added_to_amount_realized() -> None:
-    s = run(WRITEOFF)
-    # U4 default: 10,000 added pro rata to the liquidation's proceeds (25,000 each -> 30,000)
-    assert rows(s) == [("A", D("1"), D("30000"), D("30000")), ("B", D("1"), D("30000"), D("60000"))]
-    assert s.booking.liabilities == () and s.booking.income == ()
-    assert s.codes() == ["liquidation-deficit"]
-    assert ("liquidation_deficit", "amount_realized") in s.booking.options
-
-
-def test_writeoff_as_cod_income() -> None:
-    s = run(WRITEOFF, liquidation_deficit="cod_income")
-    assert [d.proceeds_usd for d in s.rows] == [D("25000"), D("25000")]
-    assert [(i.kind, i.usd_value) for i in s.booking.income] == [("cod", D("10000"))]
-    assert ("liquidation_deficit", "cod_income") in s.booking.options
-
-
-def test_writeoff_without_liquidation_is_cod_income() -> None:
-    table = """
-    time       | account | type     | sent     | received | usd | extra
-    2025-01-02 | x       | borrow   |          | 500 USD  |     | id=L
-    2025-06-02 | x       | writeoff | 500 USD  |          | 500 | id=W
-    """
-    s = run(table)
-    assert s.rows == [] and [(i.kind, i.usd_value) for i in s.booking.income] == [("cod", D("500"))]
-    (flag,) = s.booking.diagnostics
-    assert flag.code == "liquidation-deficit" and "no liquidation" in flag.message
-
-
-def test_writeoff_of_a_short_deficit() -> None:
-    # Short 10 ETH for 20,000 USDT; the liquidation buys back only 8 ETH with all 26,000
-    # USDT; the exchange writes off the 2 ETH still owed (FMV 6,500).
-    table = """
-    time       | account | type        | sent       | received   | usd   | extra
-    2025-01-01 | x       | deposit     |            | 6000 USDT  | 6000  | id=U basis=6000
-    2025-02-01 | x       | borrow      |            | 10 ETH     | 20000 | id=L
-    2025-02-01 | x       | trade       | 10 ETH     | 20000 USDT | 20000 | id=S
-    2025-03-01 | x       | liquidation | 26000 USDT | 8 ETH      | 26000 | id=Q
-    2025-03-01 | x       | repay       | 8 ETH      |            | 26000 | id=R
-    2025-03-01 | x       | writeoff    | 2 ETH      |            | 6500  | id=W
-    """
-    s = run(table)
-    # USDT sold by the liquidation: 6,000 (U) + 20,000 (S) at par, plus the 6,500 deficit
-    # pro rata to proceeds: +1,500 and +5,000. 8 ETH delivered: 16,000 vs 26,000. The 2
-    # cancelled ETH close the rest of the short as if delivered at 6,500: 4,000 vs 6,500.
-    assert rows(s) == [
-        ("U", D("6000"), D("7500"), D("6000")),
-        ("S", D("20000"), D("25000"), D("20000")),
-        ("Q", D("8"), D("16000"), D("26000")),
-        ("", D("2"), D("4000"), D("6500")),
-    ]
-    assert all(d.liquidation for d in s.rows)
-    assert sum(d.gain_usd for d in s.rows) == D("-6000")  # the 6,000 USDT deposit is lost
-    assert s.booking.open_shorts == () and s.booking.liabilities == ()
-
-
 # -- short against the box (U2) ------------------------------------------------------------
 
 BOX = """
@@ -368,49 +278,6 @@ def test_box_found_at_delivery() -> None:
     assert s.rows[0].term_override is Term.SHORT  # gain on a short against the box
     (flag,) = s.booking.diagnostics
     assert flag.code == "short-against-box" and flag.source == SourceRef("scenario.csv", 7)
-
-
-# -- perpetuals (§4.7, U3) -----------------------------------------------------------------
-
-PERPS = """
-time       | account | type         | sent      | received  | fee     | usd  | fee_usd | extra
-2025-01-01 | f       | deposit      |           | 1000 USDT |         | 1000 |         | id=U basis=1000
-2025-03-05 | f       | realized_pnl |           | 500 USDT  | 5 USDT  | 500  | 5       | id=G acquired=2025-03-01
-2025-03-06 | f       | realized_pnl | 300 USDT  |           |         | 300  |         | id=P acquired=2025-03-02
-2025-03-07 | f       | funding      |           | 2 USDT    |         | 2    |         | id=FR
-2025-03-08 | f       | funding      | 3 USDT    |           |         | 3    |         | id=FP
-"""
-
-
-def test_perpetual_pnl_and_funding_default() -> None:
-    s = run(PERPS)
-    got = [(d.purpose, d.lot_id, d.quantity, d.proceeds_usd, d.basis_usd) for d in s.rows]
-    assert got == [
-        # gain 500 less the 5 USDT fee (fees are part of the P&L): (d) 495, (e) 0
-        (Purpose.PNL, "", D("500"), D("495"), D("0")),
-        # loss 300: (d) 0, (e) 300; then the 300 USDT paid are disposed of at FMV
-        (Purpose.PNL, "", D("300"), D("0"), D("300")),
-        (Purpose.SALE, "U", D("300"), D("300"), D("300")),
-        # funding paid: 3 USDT disposed of at FMV (basis 1.00 each from lot U)
-        (Purpose.FUNDING, "U", D("3"), D("3"), D("3")),
-    ]
-    assert s.rows[0].acquired == when("2025-03-01") and s.rows[0].disposed == when("2025-03-05")
-    assert [(i.kind, i.usd_value) for i in s.booking.income] == [("funding", D("2"))]
-    assert [f.usd_value for f in s.booking.funding_paid] == [D("3")]
-    # USDT left: 1000 - 300 - 3 = 697 of U, 495 from the gain (500 - 5 withheld), 2 funding
-    assert [(o.lot_id, o.quantity, o.basis_usd) for o in s.booking.open_lots] == [
-        ("U", D("697"), D("697")), ("G", D("495"), D("495")), ("FR", D("2"), D("2"))]
-    assert ("funding_treatment", "ordinary_in_nondeductible_out") in s.booking.options
-
-
-def test_funding_net_into_capital_pnl() -> None:
-    s = run(PERPS, funding_treatment="net_into_capital_pnl")
-    funding = [(d.purpose, d.proceeds_usd, d.basis_usd) for d in s.rows[3:]]
-    assert funding == [(Purpose.PNL, D("2"), D("0")), (Purpose.PNL, D("0"), D("3")),
-                       (Purpose.FUNDING, D("3"), D("3"))]
-    assert s.booking.income == () and s.booking.funding_paid == ()
-    assert [(d.code, d.severity) for d in s.booking.diagnostics] == \
-        [("funding-treatment", Severity.WARNING)]
 
 
 def test_borrowed_stablecoin_spent_opens_a_short() -> None:

@@ -13,22 +13,32 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from taxmargin.booking import Booking, Purpose
-from taxmargin.engine import book
+from taxmargin.engine import EngineOptions, book
 from taxmargin.models import (
-    Amount, Borrow, EventBase, Income, Repay, SourceRef, Trade, Transfer, Withdrawal,
+    EVENT_TYPES,
+    Amount,
+    Borrow,
+    EventBase,
+    Income,
+    Repay,
+    SourceRef,
+    Trade,
+    Transfer,
+    Withdrawal,
 )
 from taxmargin.policies import MethodPlan, PlanOrder
 
 ACCOUNTS = ("a", "b")
 ASSETS = ("BTC", "ETH")
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, tzinfo=UTC)
 ZERO = Decimal(0)
 TINY = Decimal("1e-30")
 
@@ -73,12 +83,12 @@ class Builder:
         self.model = Model()
         self.time = START
 
-    def emit(self, cls: type[EventBase], **fields: object) -> None:
+    def emit(self, cls: type[EventBase], **fields: Any) -> None:
         if not self.data.draw(st.booleans(), label="same instant"):
             self.time += timedelta(hours=self.data.draw(st.integers(1, 2000), label="hours"))
         line = len(self.model.events) + 2
-        event = cls(time=self.time, source=SourceRef("prop.csv", line),  # type: ignore[call-arg]
-                    event_id=f"e{line}", **fields)
+        event = cls(time=self.time, source=SourceRef("prop.csv", line), event_id=f"e{line}",
+                    **fields)
         self.model.events.append(event)
 
     def pick(self) -> tuple[str, str]:
@@ -286,3 +296,62 @@ def test_same_output_for_any_input_order(model: Model, plan: MethodPlan, rnd: ra
     rnd.shuffle(shuffled)
     assert book(shuffled, plan) == expected
     assert book(model.events, plan) == expected  # and the same on a second run
+
+
+# -- robustness: any history, however wrong, is booked without an exception -------------------
+
+_AMOUNT = st.builds(lambda q, a: Amount(Decimal(q) / 100, a), st.integers(0, 500),
+                    st.sampled_from(("BTC", "ETH", "USDT", "USD", "EUR")))
+_MAYBE_USD = st.one_of(st.none(), st.integers(0, 90000).map(Decimal))
+
+
+@st.composite
+def wild_events(draw: st.DrawFn) -> list[EventBase]:
+    """Arbitrary events: oversells, repays without loans, missing prices, zero amounts,
+    unknown spec-ID names, every event type, fees in any asset."""
+    events: list[EventBase] = []
+    for line in range(2, draw(st.integers(1, 30)) + 2):
+        cls = draw(st.sampled_from(sorted(EVENT_TYPES.values(), key=lambda c: c.type_name)))
+        sides = draw(st.sampled_from(("sent", "received", "both")))
+        events.append(cls(
+            time=START + timedelta(minutes=draw(st.integers(0, 5000))),
+            account=draw(st.sampled_from(ACCOUNTS)),
+            source=SourceRef("wild.csv", line),
+            event_id=f"w{line}",
+            sent=draw(_AMOUNT) if sides != "received" else None,
+            received=draw(_AMOUNT) if sides != "sent" else None,
+            fee=draw(st.one_of(st.none(), _AMOUNT)),
+            fee_usd=draw(_MAYBE_USD),
+            usd_value=draw(_MAYBE_USD),
+            lots=tuple(draw(st.lists(st.sampled_from(("w2", "w3", "nope")), max_size=2))),
+            **_type_fields(draw, cls),
+        ))
+    return events
+
+
+def _type_fields(draw: st.DrawFn, cls: type[EventBase]) -> dict[str, Any]:
+    if cls is Transfer:
+        return {"to_account": draw(st.sampled_from(("a", "b", "")))}
+    if cls.type_name in ("deposit", "realized_pnl"):
+        moment = START + timedelta(minutes=draw(st.integers(-5000, 9000)))
+        fields: dict[str, Any] = {"acquired": draw(st.one_of(st.none(), st.just(moment)))}
+        if cls.type_name == "deposit":
+            fields["basis_usd"] = draw(_MAYBE_USD)
+        return fields
+    return {}
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(wild_events(), _plans(), st.sampled_from(("account", "universal")),
+       st.sampled_from(("amount_realized", "cod_income")))
+def test_any_history_is_booked(events: list[EventBase], plan: MethodPlan, pool_by: str,
+                               deficit: str) -> None:
+    b = book(events, plan, EngineOptions(pool_by=pool_by, liquidation_deficit=deficit))
+    assert all(d.acquired <= d.disposed for d in b.disposals)
+    assert all(d.quantity > 0 for d in b.disposals)
+    assert all(x.source is not None for x in b.diagnostics if x.code != "universal-pool")
+    # an unpriced crypto income is never a silent zero
+    if any(e.type_name == "income" and e.usd_value is None and e.received is not None
+           and e.received.asset != "USD" for e in events):
+        assert "missing-price" in {x.code for x in b.diagnostics}

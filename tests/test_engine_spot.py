@@ -7,8 +7,8 @@ import random
 import sys
 
 import pytest
+from engine_scenarios import D, parse, run, when
 
-from engine_scenarios import D, Scenario, parse, when
 from taxmargin.booking import Purpose
 from taxmargin.engine import EngineOptions, book
 from taxmargin.errors import InputError, Severity
@@ -31,10 +31,6 @@ SALE = """
 time       | account | type  | sent    | received  | fee    | extra
 2025-06-01 | x       | trade | 1.5 BTC | 90000 USD | 90 USD | id=S
 """
-
-
-def run(table: str, plan: MethodPlan = MethodPlan(), **options: str) -> Scenario:
-    return Scenario(book(parse(table), plan, EngineOptions(**options)))
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from taxmargin.importers import LAYOUTS
 from taxmargin.importers.base import FileText, ImportResult, detect_layout, load_file
-
 from taxmargin.models import Amount, EventBase
 from tests.conftest import FIXTURES
 from tests.golden import assert_golden

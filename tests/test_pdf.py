@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from forms_factory import FULL_SSN, MASKED_SSN, D, make_forms
 from taxmargin.reports import pdf
 from taxmargin.reports.forms import Form8949, Form8949Page, TaxForms
 from taxmargin.reports.pdf_4952 import write_form_4952
 from taxmargin.reports.pdf_8949 import SCHEDULE_D_LINE
 from taxmargin.reports.pdf_common import money
+
+from forms_factory import FULL_SSN, MASKED_SSN, D, make_forms
 
 
 def _pages(path: Path) -> list[str]:

@@ -7,11 +7,18 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-
 from engine_scenarios import when
+
 from taxmargin.errors import InputError
 from taxmargin.policies import (
-    POLICIES, Fifo, Hifo, Lifo, MethodPlan, PlanOrder, SpecificId, plan_from_profile,
+    POLICIES,
+    Fifo,
+    Hifo,
+    Lifo,
+    MethodPlan,
+    PlanOrder,
+    SpecificId,
+    plan_from_profile,
 )
 from taxmargin.profile import parse_profile
 
@@ -27,10 +34,10 @@ class Facts:
 # Lot B costs 50,000 + 50 fee per unit; lot C 50,040 with no fee: by spot price C is
 # "higher", by basis including fees B is (design.md §9: rp2's HIFO-by-price is the bug).
 LOTS = [
-    Facts("A", when("2024-01-10"), Decimal("30300"), 1),
-    Facts("B", when("2024-02-10"), Decimal("50050"), 2),
-    Facts("C", when("2024-03-10"), Decimal("50040"), 3),
-    Facts("D", when("2024-01-10"), Decimal("50050"), 4),  # same time as A, created later
+    Facts("A", when("2024-01-10"), Decimal(30300), 1),
+    Facts("B", when("2024-02-10"), Decimal(50050), 2),
+    Facts("C", when("2024-03-10"), Decimal(50040), 3),
+    Facts("D", when("2024-01-10"), Decimal(50050), 4),  # same time as A, created later
 ]
 
 

@@ -8,9 +8,10 @@ import re
 
 from rich.console import Console
 
-from forms_factory import make_forms
 from taxmargin.reports.forms import TaxForms
 from taxmargin.reports.review import render_terminal
+
+from forms_factory import make_forms
 
 
 def _render(forms: TaxForms) -> str:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from forms_factory import D, make_forms
 from taxmargin.reports import txf
 from taxmargin.reports.forms import Form8949, TaxForms
 from taxmargin.reports.txf_csv import TAXACT_COLUMNS, TURBOTAX_COLUMNS
+
+from forms_factory import D, make_forms
 
 _AMOUNT = re.compile(r"^\$-?\d+\.\d{2}$")
 _DATE = re.compile(r"^D(\d{2}/\d{2}/\d{4}|VARIOUS)$")

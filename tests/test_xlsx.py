@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from forms_factory import INJECTED, make_forms
 from taxmargin.reports import xlsx
 from taxmargin.reports.xlsx_sheets import MONEY_FORMAT
+
+from forms_factory import INJECTED, make_forms
 
 SHEETS = ["Summary", "8949 Box H", "8949 Box I", "8949 Box L", "Schedule D", "Form 4952",
           "Lots", "Liquidations", "Short sales", "Interest", "Income", "Open positions",
@@ -59,7 +60,7 @@ def test_box_total_is_a_sum_over_its_rows(book: Any) -> None:
         assert ws[f"{col}25"].data_type == "f"
     # what the formulas recompute: (d) 22 x 100 + 50; (e) 22 x 90 + 80; (h) 22 x 10 - 30
     sums = {col: sum(_exact(ws[f"{col}{r}"].value) for r in range(2, 25)) for col in "DEH"}
-    assert sums == {"D": Decimal("2250"), "E": Decimal("2060"), "H": Decimal("190")}
+    assert sums == {"D": Decimal(2250), "E": Decimal(2060), "H": Decimal(190)}
 
 
 def test_amounts_are_exact_numbers_with_currency_format(book: Any) -> None:
@@ -67,12 +68,12 @@ def test_amounts_are_exact_numbers_with_currency_format(book: Any) -> None:
     assert ws["D1"].value == "(d) Proceeds"
     assert _exact(ws["D2"].value) == Decimal("1234.56")
     assert _exact(ws["H2"].value) == Decimal("234.56")
-    assert _exact(ws["H3"].value) == Decimal("-200")
+    assert _exact(ws["H3"].value) == Decimal(-200)
     assert ws["D2"].number_format == MONEY_FORMAT
     sd = book["Schedule D"]
     line_10 = next(r for r in sd.iter_rows(min_row=2) if r[0].value == "10")
     assert [_exact(c.value) for c in line_10[2:6]] == \
-        [Decimal("1734.56"), Decimal("1700"), Decimal("0"), Decimal("34.56")]
+        [Decimal("1734.56"), Decimal(1700), Decimal(0), Decimal("34.56")]
 
 
 def test_dates_are_dates_and_various_is_text(book: Any) -> None:
@@ -128,7 +129,7 @@ def test_schedule_d_recomputes_from_box_sheets(book: Any) -> None:
 def test_form_4952_sheet(book: Any) -> None:
     ws = book["Form 4952"]
     rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
-    assert _exact(rows["7"][2].value) == Decimal("1675")
+    assert _exact(rows["7"][2].value) == Decimal(1675)
     assert rows["3"][3].value == f"=C{rows['1'][0].row}+C{rows['2'][0].row}"
     assert rows["8"][3].value == f"=MIN(C{rows['3'][0].row},C{rows['6'][0].row})"
     assert rows["required"][2].value is True
@@ -147,7 +148,7 @@ def test_interest_split_by_kind(book: Any) -> None:
     ws = book["Interest"]
     assert ws["F5"].value == "=SUM(F2:F4)" and ws["G5"].value == "=SUM(G2:G4)"
     # Form 4952 line 1 detail: 1,000.00 + 500.00; funding paid 12.34 kept apart
-    assert sum(_exact(ws[f"F{r}"].value or 0) for r in range(2, 5)) == Decimal("1500")
+    assert sum(_exact(ws[f"F{r}"].value or 0) for r in range(2, 5)) == Decimal(1500)
     assert _exact(ws["G4"].value) == Decimal("12.34")
 
 

@@ -13,7 +13,7 @@ consumed), income, interest, funding paid and diagnostics. Modules:
 - ``run``: ``book`` itself: ordering, dispatch, the Booking.
 """
 
-from taxmargin.engine.run import book
 from taxmargin.engine.options import EngineOptions
+from taxmargin.engine.run import book
 
-__all__ = ["book", "EngineOptions"]
+__all__ = ["EngineOptions", "book"]

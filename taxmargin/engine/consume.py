@@ -14,7 +14,7 @@ from decimal import Decimal
 from taxmargin.engine.lots import Lot
 from taxmargin.engine.pool import Pool
 
-__all__ = ["consume", "split_amount", "named_lots"]
+__all__ = ["consume", "named_lots", "split_amount"]
 
 ZERO = Decimal(0)
 

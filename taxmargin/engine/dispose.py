@@ -22,7 +22,7 @@ from taxmargin.errors import Severity
 from taxmargin.models import FIAT, EventBase
 from taxmargin.policies import POLICIES
 
-__all__ = ["acquire", "dispose", "remove", "take_owned", "trace_out", "record_missing"]
+__all__ = ["acquire", "dispose", "record_missing", "remove", "take_owned", "trace_out"]
 
 
 def acquire(st: State, ev: EventBase, asset: str, quantity: Decimal, basis: Decimal, *,
@@ -45,10 +45,10 @@ def take_owned(st: State, ev: EventBase, pool: Pool, quantity: Decimal,
     problems: list[str] = []
     named: set[int] = set()
     early: set[int] = set()
-    picks: Iterator[int] = pool.ordered(policy)
+    # spec-ID orders the unnamed remainder FIFO: share the FIFO heap rather than build a twin
+    picks: Iterator[int] = pool.ordered(POLICIES["fifo"] if policy.uses_named_lots else policy)
     if policy.uses_named_lots and ev.lots:
-        picks = chain(_tagged(named_lots(pool, ev.lots, problems), named),
-                      pool.ordered(POLICIES["fifo"]))
+        picks = chain(_tagged(named_lots(pool, ev.lots, problems), named), picks)
     if first is not None:
         picks = chain(_tagged(first, early), picks)
     pieces, rest = consume(pool, quantity, picks)

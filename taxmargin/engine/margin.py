@@ -18,9 +18,9 @@ from taxmargin.engine.shorts import close_without_delivery, deliver
 from taxmargin.engine.spot import event_fee
 from taxmargin.engine.state import ZERO, State
 from taxmargin.errors import Severity
-from taxmargin.models import FIAT, Borrow, Interest, Repay, WriteOff
+from taxmargin.models import FIAT, Amount, Borrow, Interest, Repay, WriteOff
 
-__all__ = ["book_borrow", "book_repay", "book_interest", "book_writeoff"]
+__all__ = ["book_borrow", "book_interest", "book_repay", "book_writeoff"]
 
 
 def book_borrow(st: State, ev: Borrow) -> None:
@@ -100,7 +100,7 @@ def book_writeoff(st: State, ev: WriteOff) -> None:
     the account's latest liquidation (pro rata to its proceeds) or into ordinary
     cancellation-of-debt income; flagged either way."""
     sent = ev.sent
-    if sent is None:
+    if sent is None or sent.quantity <= 0:
         st.diag(Severity.ERROR, "bad-event", "writeoff without sent units: skipped", ev.source)
         return
     value = st.main_usd(ev, sent)
@@ -113,14 +113,16 @@ def book_writeoff(st: State, ev: WriteOff) -> None:
     if sent.asset not in FIAT and cancel > 0:
         per_unit = value / sent.quantity
         shorts = min(cancel, pool.short_qty)
-        close_without_delivery(st, ev, pool, shorts, per_unit * shorts, ev.time)
+        close_without_delivery(st, ev, pool, shorts, per_unit * shorts)
         kept = min(cancel - shorts, pool.unspent)
         pool.unspent -= kept
         acquire(st, ev, sent.asset, kept, per_unit * kept, liquidation=True)
-    _deficit(st, ev, value)
+    _deficit(st, ev, sent, value)
 
 
-def _deficit(st: State, ev: WriteOff, value: Decimal) -> None:
+def _deficit(st: State, ev: WriteOff, sent: Amount, value: Decimal) -> None:
+    """Where the written-off USD value goes (U4); the option is recorded as configured,
+    and the diagnostic says what was done (a fallback to income included)."""
     choice = st.options.liquidation_deficit
     latest = st.last_liquidation.get(ev.account)
     rows = latest[1] if latest is not None else []
@@ -133,14 +135,11 @@ def _deficit(st: State, ev: WriteOff, value: Decimal) -> None:
             st.disposals[index] = replace(row, proceeds_usd=row.proceeds_usd + share)
         how = "added to the amount realized of the latest liquidation"
     else:
+        st.income.append(IncomeItem(ev.time, ev.account, sent.asset, sent.quantity, value, "cod",
+                                    ev.source))
+        how = "treated as cancellation-of-debt income"
         if choice == "amount_realized":
-            choice = "cod_income"
-            how = "treated as cancellation-of-debt income (no liquidation before it)"
-        else:
-            how = "treated as cancellation-of-debt income"
-        sent = ev.sent
-        asset, quantity = (sent.asset, sent.quantity) if sent is not None else ("", ZERO)
-        st.income.append(IncomeItem(ev.time, ev.account, asset, quantity, value, "cod", ev.source))
+            how += " (no liquidation before it in this account)"
     st.used["liquidation_deficit"] = choice
     st.diag(Severity.WARNING, "liquidation-deficit",
             f"deficit of {value} USD written off by the exchange: {how} (tax-rules.md §4.2, U4); "

@@ -10,7 +10,7 @@ from taxmargin.errors import InputError
 if TYPE_CHECKING:
     from taxmargin.profile import Profile
 
-__all__ = ["EngineOptions", "CHOICES"]
+__all__ = ["CHOICES", "EngineOptions"]
 
 #: Allowed values per option; the first is the conservative default.
 CHOICES: dict[str, tuple[str, ...]] = {

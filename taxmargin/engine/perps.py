@@ -23,7 +23,7 @@ from taxmargin.engine.state import ZERO, State
 from taxmargin.errors import Severity
 from taxmargin.models import FIAT, Amount, EventBase, Funding, RealizedPnl
 
-__all__ = ["book_pnl", "book_funding"]
+__all__ = ["book_funding", "book_pnl"]
 
 
 def _pnl_row(st: State, ev: EventBase, side: Amount, acquired: datetime, gain: Decimal) -> None:

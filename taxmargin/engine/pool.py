@@ -40,8 +40,18 @@ class Pool:
     """Mutable state of one pool; owned by one ``book`` call (never shared)."""
 
     __slots__ = (
-        "account", "asset", "lots", "held", "by_id", "liability", "unspent", "shorts",
-        "short_qty", "_heaps", "_policies", "_by_time",
+        "_by_time",
+        "_heaps",
+        "_policies",
+        "account",
+        "asset",
+        "by_id",
+        "held",
+        "liability",
+        "lots",
+        "short_qty",
+        "shorts",
+        "unspent",
     )
 
     def __init__(self, account: str, asset: str) -> None:

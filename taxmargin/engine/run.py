@@ -8,32 +8,54 @@ function: same events (in any input order), plan and options -> the same Booking
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from taxmargin.booking import Booking, Liability, OpenLot, OpenShort
 from taxmargin.engine.liqfees import liquidation_fees
-from taxmargin.engine.margin import book_borrow, book_interest, book_repay, book_writeoff
+from taxmargin.engine.margin import (
+    book_borrow,
+    book_interest,
+    book_repay,
+    book_writeoff,
+)
 from taxmargin.engine.options import EngineOptions
 from taxmargin.engine.perps import book_funding, book_pnl
 from taxmargin.engine.spot import (
-    book_deposit, book_fee, book_income, book_spend, book_transfer, book_withdrawal,
+    book_deposit,
+    book_fee,
+    book_income,
+    book_spend,
+    book_transfer,
+    book_withdrawal,
 )
 from taxmargin.engine.state import ZERO, State
 from taxmargin.engine.trade import FEE_RULE, book_trade
 from taxmargin.errors import Severity
 from taxmargin.models import (
-    Borrow, Deposit, EventBase, Fee, Funding, Income, Interest, RealizedPnl, Repay, Spend,
-    Trade, Transfer, Withdrawal, WriteOff,
+    Borrow,
+    Deposit,
+    EventBase,
+    Fee,
+    Funding,
+    Income,
+    Interest,
+    RealizedPnl,
+    Repay,
+    Spend,
+    Trade,
+    Transfer,
+    Withdrawal,
+    WriteOff,
 )
 from taxmargin.policies import MethodPlan
 
-__all__ = ["book", "PROGRESS_EVERY"]
+__all__ = ["PROGRESS_EVERY", "book"]
 
 #: ``progress(n)`` is called after every this many events.
 PROGRESS_EVERY = 10_000
 #: Universal pooling is not allowed for dispositions from this time [REG1012 (j)(6)].
-ACCOUNT_POOLS_FROM = datetime(2025, 1, 1, tzinfo=timezone.utc)
+ACCOUNT_POOLS_FROM = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def _order(ev: EventBase) -> tuple[datetime, str, int, int, str, str]:

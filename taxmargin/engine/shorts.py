@@ -13,7 +13,6 @@ then the account's method among older lots. Shorts are closed oldest first.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 
 from taxmargin.booking import Disposal, Purpose, Term
@@ -25,7 +24,7 @@ from taxmargin.engine.state import State
 from taxmargin.models import EventBase
 from taxmargin.policies import micros
 
-__all__ = ["deliver", "close_without_delivery", "term_override"]
+__all__ = ["close_without_delivery", "deliver", "term_override"]
 
 
 def term_override(st: State, short: ShortLot, proceeds: Decimal, basis: Decimal) -> Term | None:
@@ -90,16 +89,16 @@ def deliver(st: State, ev: EventBase, pool: Pool, quantity: Decimal) -> None:
 
 
 def close_without_delivery(st: State, ev: EventBase, pool: Pool, quantity: Decimal,
-                           cost: Decimal, when: datetime) -> None:
+                           cost: Decimal) -> None:
     """Close ``quantity`` short units whose loan the exchange cancelled (a write-off, U4):
     the cancelled units count as delivered at ``cost`` USD (their FMV), acquired and
-    delivered at ``when``; flagged as liquidation rows."""
+    delivered at the write-off; flagged as liquidation rows."""
     while quantity > 0 and pool.shorts:
         take = min(quantity, pool.shorts[0].quantity)
         share = cost * take / quantity if take < quantity else cost
         short, proceeds = pool.reduce_short(take)
         st.disposals.append(Disposal(
-            account=ev.account, asset=pool.asset, quantity=take, acquired=when, disposed=when,
+            account=ev.account, asset=pool.asset, quantity=take, acquired=ev.time, disposed=ev.time,
             proceeds_usd=proceeds, basis_usd=share, purpose=Purpose.SHORT, short_sale=True,
             liquidation=True, term_override=term_override(st, short, proceeds, share),
             sources=(ev.source, short.source), event_id=ev.event_id,

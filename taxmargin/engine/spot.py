@@ -9,11 +9,25 @@ from taxmargin.booking import IncomeItem, Purpose
 from taxmargin.engine.dispose import acquire, dispose, remove, trace_out
 from taxmargin.engine.state import ZERO, State
 from taxmargin.errors import Severity
-from taxmargin.models import FIAT, Deposit, EventBase, Fee, Income, Spend, Transfer, Withdrawal
+from taxmargin.models import (
+    FIAT,
+    Deposit,
+    EventBase,
+    Fee,
+    Income,
+    Spend,
+    Transfer,
+    Withdrawal,
+)
 
 __all__ = [
-    "event_fee", "book_deposit", "book_withdrawal", "book_transfer", "book_income",
-    "book_spend", "book_fee",
+    "book_deposit",
+    "book_fee",
+    "book_income",
+    "book_spend",
+    "book_transfer",
+    "book_withdrawal",
+    "event_fee",
 ]
 
 

@@ -17,7 +17,7 @@ from taxmargin.errors import Diagnostic, Severity
 from taxmargin.models import USD, Amount, EventBase, SourceRef
 from taxmargin.policies import POLICIES, MethodPlan, Policy
 
-__all__ = ["State", "ZERO", "UNIVERSAL"]
+__all__ = ["UNIVERSAL", "ZERO", "State"]
 
 ZERO = Decimal(0)
 #: Account part of the pool key when ``pool_by = "universal"``.

@@ -37,7 +37,7 @@ from taxmargin.engine.state import ZERO, State
 from taxmargin.errors import Severity
 from taxmargin.models import FIAT, USD, Amount, Liquidation, Trade
 
-__all__ = ["book_trade", "FEE_RULE"]
+__all__ = ["FEE_RULE", "book_trade"]
 
 #: Recorded in ``Booking.options`` as ("trade_fee_allocation", FEE_RULE).
 FEE_RULE = "reg-1.1012-1(h)-all-years"
