@@ -18,13 +18,12 @@ account). ``usd_value``/``fee_usd`` are set only when the report currency is USD
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 from decimal import Decimal
 
 from taxmargin.errors import RowError, Severity
 from taxmargin.importers.coinbase_common import ResultBuilder
 from taxmargin.importers.coinbase_notes import advanced_quote, convert_legs
-from taxmargin.importers.coinbase_rows import CbRow
+from taxmargin.importers.coinbase_rows import ASSET_ALIASES, CbRow
 from taxmargin.models import (
     USD,
     Amount,
@@ -121,21 +120,22 @@ def _dedupe_ids(rows: list[CbRow], builder: ResultBuilder) -> list[CbRow]:
 
 
 def _eth2_pairs(rows: list[CbRow]) -> set[int]:
-    """Indexes of Send ETH2 / Receive ETH (or reverse) pairs of one quantity within 2 s."""
-    receives: dict[tuple[str, Decimal], list[int]] = defaultdict(list)
+    """Indexes of Send ETH2 / Receive ETH (or reverse) pairs of one quantity within 2 s.
+    Receives are indexed by (asset as written, quantity, second): linear in the rows."""
+    receives: dict[tuple[str, Decimal, int], list[int]] = defaultdict(list)
     for j, row in enumerate(rows):
         if row.kind == "receive":
-            receives[(row.asset, row.quantity)].append(j)
+            receives[(row.asset_written, row.quantity, int(row.time.timestamp()))].append(j)
     paired: set[int] = set()
     for i, out in enumerate(rows):
         if out.kind != "send":
             continue
-        for j in receives.get((out.asset, out.quantity), []):
-            inn = rows[j]
-            if (j not in paired and inn.asset_written != out.asset_written
-                    and abs(inn.time - out.time) <= timedelta(seconds=2)):
-                paired |= {i, j}
-                break
+        others = {w for w, a in ASSET_ALIASES.items() if a == out.asset} | {out.asset}
+        second = int(out.time.timestamp())
+        keys = [(w, out.quantity, second + d) for w in others - {out.asset_written} for d in range(-2, 3)]
+        match = next((j for key in keys for j in receives.get(key, []) if j not in paired), None)
+        if match is not None:
+            paired |= {i, match}
     return paired
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from taxmargin.importers.base import RowContext
+from taxmargin.importers.base import RowContext, parse_utc
 from taxmargin.importers.coinbase_common import money_cell
 from taxmargin.models import SourceRef
 from taxmargin.money import DecimalParseError, parse_decimal
@@ -74,6 +74,22 @@ def _quantity(ctx: RowContext, column: str) -> Decimal | None:
     return value
 
 
+def _time(ctx: RowContext, column: str) -> datetime | None:
+    """``2025-01-17 16:57:02 UTC`` (v3+) read as ISO with ``+00:00`` — the fast path;
+    other forms (``Z``, ``MM/DD/YYYY``) go through ``base.parse_utc`` unchanged."""
+    raw = ctx.get(column)
+    if raw.endswith(" UTC"):
+        raw = raw[:-4] + "+00:00"
+    if raw == "":
+        ctx.fail(column, "is required")
+        return None
+    try:
+        return parse_utc(raw)
+    except ValueError as exc:
+        ctx.fail(column, str(exc))
+        return None
+
+
 def _currency(ctx: RowContext, cmap: dict[str, str]) -> str:
     spec = cmap["currency"]
     if spec.startswith("="):
@@ -86,7 +102,7 @@ def _currency(ctx: RowContext, cmap: dict[str, str]) -> str:
 
 def read_row(ctx: RowContext, cmap: dict[str, str]) -> CbRow | None:
     """Validate one row; on any bad cell record column errors in ``ctx`` and return None."""
-    time = ctx.time(cmap["time"])
+    time = _time(ctx, cmap["time"])
     kind_text = ctx.get(cmap["type"])
     if kind_text == "":
         ctx.fail(cmap["type"], "is required")

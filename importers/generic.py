@@ -19,9 +19,6 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import ClassVar, cast
 
-from taxmargin.codec import GENERIC_COLUMNS, REQUIRED_COLUMNS, content_key, parse_cells
-from taxmargin.codec_fast import paused_gc
-from taxmargin.errors import InputError, RowError
 from taxmargin.importers.base import (
     CsvLayout,
     FileText,
@@ -30,9 +27,13 @@ from taxmargin.importers.base import (
     NonTaxableRow,
     _split_header,
 )
+
+from taxmargin.codec import GENERIC_COLUMNS, REQUIRED_COLUMNS, content_key, parse_cells
+from taxmargin.codec_fast import paused_gc
+from taxmargin.errors import InputError, RowError
 from taxmargin.models import EventBase, SourceRef
 
-__all__ = ["GenericCsv", "LAYOUTS"]
+__all__ = ["LAYOUTS", "GenericCsv"]
 
 
 class GenericCsv(CsvLayout):
@@ -135,7 +136,7 @@ def _data_rows(file: FileText, header_index: int) -> Iterator[tuple[SourceRef, d
 class _ParseState:
     """Accumulates one file's events, errors and skipped rows."""
 
-    __slots__ = ("events", "errors", "skipped", "by_id", "seq_by_source")
+    __slots__ = ("by_id", "errors", "events", "seq_by_source", "skipped")
 
     def __init__(self) -> None:
         self.events: list[EventBase] = []

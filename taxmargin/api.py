@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import sys
 import importlib.util
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import TextIO, cast
 from zoneinfo import ZoneInfo
@@ -149,11 +149,10 @@ def load_events(path: Path) -> tuple[list[EventBase], list[PricePoint]]:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """A computed year: the forms, the pricing assumptions behind them, the events used."""
+    """A computed year: the forms and the pricing assumptions behind them."""
 
     forms: TaxForms
     assumptions: tuple[str, ...]
-    event_count: int
 
 
 def check_method(method: str | None) -> str | None:
@@ -236,7 +235,7 @@ def compute_report(
     )
     booking = dataclasses.replace(booking, diagnostics=_merge(notes, booking.diagnostics), options=options)
     forms = build_forms(tax_year(booking, profile, year, method=method), profile)
-    return Report(forms, priced.assumptions, len(events))
+    return Report(forms, priced.assumptions)
 
 
 def report_from_ledger(

@@ -35,7 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-prices_app = typer.Typer(help="The user price table (USD prices for assets no trade prices).", no_args_is_help=True)
+prices_app = typer.Typer(help="The user price table: USD prices for assets that no trade prices.", no_args_is_help=True)
 app.add_typer(prices_app, name="prices")
 
 #: Looked for in the current folder when --profile is not given.
@@ -136,7 +136,7 @@ def report_command(
     written = api.write_reports(report.forms, target, have)
     print_summary(report.forms)
     print_report_notes(report)
-    say(f"Wrote {len(written)} files to {target}/:", style="bold")
+    say(f"Wrote {len(written)} file{'' if len(written) == 1 else 's'} to {target}/:", style="bold")
     for path in written:
         say(f"  {path.name}")
     for name in missing:
@@ -204,7 +204,7 @@ def prices_import_command(
     file: Annotated[Path, typer.Argument(help="CSV with columns time, asset, usd.", metavar="FILE")],
     ledger: LedgerOpt = api.DEFAULT_LEDGER,
 ) -> None:
-    """Store USD prices (time, asset, usd per unit) for assets no trade prices."""
+    """Store USD prices (time, asset, usd per unit) for assets that no trade prices."""
     done = api.import_prices(ledger, file)
     table = done.table
     say(f"{file.name}: price table", style="bold")

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from sys import intern
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
+from sys import intern
 from typing import TYPE_CHECKING, Any, TextIO
 
+from taxmargin.codec_fast import fast_event
 from taxmargin.codec_rules import (
     GENERIC_COLUMNS,
     REQUIRED_COLUMNS,
@@ -31,7 +32,6 @@ from taxmargin.codec_rules import (
     stored_time,
     validate_cells,
 )
-from taxmargin.codec_fast import fast_event
 from taxmargin.errors import RowError
 from taxmargin.models import (
     EVENT_TYPES,
@@ -47,17 +47,17 @@ if TYPE_CHECKING:
     from taxmargin.importers.base import RowContext
 
 __all__ = [
+    "CONTENT_COLUMNS",
     "GENERIC_COLUMNS",
     "REQUIRED_COLUMNS",
-    "CONTENT_COLUMNS",
+    "content_key",
+    "event_from_values",
     "event_to_row",
     "event_to_values",
-    "event_from_values",
-    "parse_event_row",
-    "parse_cells",
-    "content_key",
-    "format_time",
     "format_decimal",
+    "format_time",
+    "parse_cells",
+    "parse_event_row",
     "stored_time",
     "write_csv",
 ]
@@ -86,12 +86,6 @@ def _check_class(cls: type[EventBase]) -> None:
     _checked_classes.add(cls)
 
 
-def _qty(amount: Amount | None) -> tuple[str, str]:
-    if amount is None:
-        return "", ""
-    return format_decimal(amount.quantity), amount.asset
-
-
 def _opt_decimal(value: Decimal | None) -> str:
     return "" if value is None else format_decimal(value)
 
@@ -108,9 +102,10 @@ def _specific(event: EventBase) -> tuple[str, str, str]:
     return "", "", ""
 
 
+_SPECIFIC_CLASSES = frozenset(cls for cls in EVENT_TYPES.values() if issubclass(cls, (Transfer, Deposit, RealizedPnl)))
+
+
 def _lots_cell(event: EventBase) -> str:
-    if not event.lots:
-        return ""
     if any(not lot or ";" in lot for lot in event.lots):
         raise ValueError(f"{event.source}: an empty lot id or one containing ';' cannot be written")
     return ";".join(event.lots)
@@ -127,14 +122,16 @@ def event_to_values(event: EventBase, *, fixed_width_time: bool = False) -> tupl
     cls = type(event)
     if cls not in _checked_classes:
         _check_class(cls)
-    sent_q, sent_a = _qty(event.sent)
-    recv_q, recv_a = _qty(event.received)
-    fee_q, fee_a = _qty(event.fee)
-    time = stored_time(event.time) if fixed_width_time else format_time(event.time)
+    sent, received, fee, usd, fee_usd = event.sent, event.received, event.fee, event.usd_value, event.fee_usd
     return (
-        time, event.account, cls.type_name, sent_q, sent_a, recv_q, recv_a, fee_q, fee_a,
-        _opt_decimal(event.usd_value), _opt_decimal(event.fee_usd), *_specific(event),
-        _lots_cell(event), event.event_id, event.note.strip(),
+        stored_time(event.time) if fixed_width_time else format_time(event.time),
+        event.account, cls.type_name,
+        "" if sent is None else format_decimal(sent.quantity), "" if sent is None else sent.asset,
+        "" if received is None else format_decimal(received.quantity), "" if received is None else received.asset,
+        "" if fee is None else format_decimal(fee.quantity), "" if fee is None else fee.asset,
+        "" if usd is None else format_decimal(usd), "" if fee_usd is None else format_decimal(fee_usd),
+        *(_specific(event) if cls in _SPECIFIC_CLASSES else ("", "", "")),
+        _lots_cell(event) if event.lots else "", event.event_id, event.note.strip(),
     )
 
 
@@ -153,7 +150,7 @@ def content_key(event: EventBase) -> tuple[str, ...]:
 
 def _stored_time(text: str) -> datetime:
     value = datetime.fromisoformat(text)
-    return value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 _NO_EXTRA: dict[str, Any] = {}

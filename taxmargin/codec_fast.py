@@ -22,10 +22,10 @@ from taxmargin.codec_rules import (
     MAX_NOTE_CHARS,
     MAX_SOURCE_CHARS,
     PLAIN_DECIMAL,
+    _time_cache,
     asset_code,
     parse_time,
 )
-from taxmargin.codec_rules import _time_cache  # noqa: PLC2701  (shared cache, same package)
 from taxmargin.models import EVENT_TYPES, SIDES, Amount, EventBase, SourceRef
 
 __all__ = ["fast_event", "paused_gc"]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,15 +34,15 @@ from taxmargin.money import DecimalParseError, parse_decimal
 
 __all__ = [
     "GENERIC_COLUMNS",
-    "REQUIRED_COLUMNS",
     "MAX_NOTE_CHARS",
+    "PLAIN_DECIMAL",
+    "REQUIRED_COLUMNS",
+    "asset_code",
     "format_decimal",
     "format_time",
-    "stored_time",
     "parse_time",
+    "stored_time",
     "validate_cells",
-    "asset_code",
-    "PLAIN_DECIMAL",
 ]
 
 GENERIC_COLUMNS: tuple[str, ...] = (
@@ -66,8 +66,8 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KNOWN_TYPES = ", ".join(EVENT_TYPES)
 _CACHE_LIMIT = 200_000
 #: Times accepted without asking parse_utc (strictly inside its 2009-01-03 .. 2099 range).
-_QUICK_FROM = datetime(2009, 1, 4, tzinfo=timezone.utc)
-_QUICK_TO = datetime(2099, 12, 31, tzinfo=timezone.utc)
+_QUICK_FROM = datetime(2009, 1, 4, tzinfo=UTC)
+_QUICK_TO = datetime(2099, 12, 31, tzinfo=UTC)
 _time_cache: dict[str, datetime | str] = {}
 _asset_cache: dict[str, str | None] = {}
 
@@ -78,25 +78,29 @@ def format_decimal(value: Decimal) -> str:
     text = str(value)
     if "E" in text:
         text = format(value, "f")
-    if "." in text:
+    if text[-1] == "0" and "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 
 def format_time(value: datetime) -> str:
     """ISO 8601 in UTC with ``Z``; microseconds only when present. Naive times are bugs."""
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: event times must be aware UTC")
-    text = value.astimezone(timezone.utc).isoformat()
-    return text[:-6] + "Z"
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: event times must be aware UTC")
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat() + "Z"
 
 
 def stored_time(value: datetime) -> str:
     """Fixed-width ISO 8601 UTC text (microseconds always written): text order = time order
     (the ledger's form)."""
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: event times must be aware UTC")
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: event times must be aware UTC")
+        value = value.astimezone(UTC)
+    text = value.replace(tzinfo=None).isoformat()
+    return text + "Z" if value.microsecond else text + ".000000Z"
 
 
 def parse_time(raw: str) -> datetime:
@@ -125,7 +129,7 @@ def _parse_time_uncached(raw: str) -> datetime | str:
     except ValueError:
         pass
     else:
-        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         if _QUICK_FROM <= value < _QUICK_TO:
             return value
     from taxmargin.importers.base import parse_utc  # lazy: importers import this module
@@ -157,7 +161,7 @@ def _parse_number(raw: str) -> Decimal:
 class _Row:
     """One row being validated: its cells, where it is, and the problems found so far."""
 
-    __slots__ = ("cells", "source", "errors", "bad")
+    __slots__ = ("bad", "cells", "errors", "source")
 
     def __init__(self, cells: Mapping[str, str], source: SourceRef, errors: list[RowError]) -> None:
         self.cells = cells
@@ -243,8 +247,9 @@ def _given(row: _Row, side: str) -> bool:
     return bool(row.get(f"{side}_quantity") or row.get(f"{side}_asset"))
 
 
-def _check_sides(row: _Row, type_name: str) -> None:
-    """Sides per ``SIDES`` (interfaces.md §2 type table)."""
+def _check_sides(row: _Row, type_name: str) -> frozenset[str]:
+    """Sides per ``SIDES`` (interfaces.md §2 type table); returns the forbidden sides that
+    were given (already reported: their cells are not checked further)."""
     rule_sent, rule_received = SIDES[type_name]
     if rule_sent == "one":
         count = _given(row, "sent") + _given(row, "received")
@@ -252,7 +257,8 @@ def _check_sides(row: _Row, type_name: str) -> None:
             what = "not both" if count == 2 else "none given"
             row.fail("sent_quantity", f"type '{type_name}' takes exactly one side: "
                      f"sent (paid / loss) or received (gain / received); {what}")
-        return
+        return frozenset()
+    forbidden: set[str] = set()
     for side, rule in (("sent", rule_sent), ("received", rule_received)):
         given = _given(row, side)
         if rule == "req" and not given:
@@ -261,6 +267,8 @@ def _check_sides(row: _Row, type_name: str) -> None:
         elif rule == "no" and given:
             column = f"{side}_quantity" if row.get(f"{side}_quantity") else f"{side}_asset"
             row.fail(column, f"must be empty for type '{type_name}' (it has no {side} side)")
+            forbidden.add(side)
+    return frozenset(forbidden)
 
 
 def _only_for(row: _Row, column: str, type_name: str, allowed: tuple[str, ...]) -> bool:
@@ -345,9 +353,10 @@ def validate_cells(
     account = row.text("account", MAX_NAME_CHARS)
     if not account:
         row.fail("account", "is required")
-    if type_name is not None:
-        _check_sides(row, type_name)
-    sent, received, fee = _leg(row, "sent"), _leg(row, "received"), _leg(row, "fee")
+    skip = _check_sides(row, type_name) if type_name is not None else frozenset()
+    sent = None if "sent" in skip else _leg(row, "sent")
+    received = None if "received" in skip else _leg(row, "received")
+    fee = _leg(row, "fee")
     fields: dict[str, Any] = {
         "usd_value": row.number("usd_value"),
         "fee_usd": _fee_usd(row, fee),

@@ -23,25 +23,31 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from sys import intern
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from sys import intern
 from types import TracebackType
+from typing import Self
 
 from taxmargin.codec import event_from_values, event_to_values
 from taxmargin.codec_fast import paused_gc
 from taxmargin.codec_rules import format_decimal
 from taxmargin.errors import InputError, LedgerError
 from taxmargin.importers.base import FileText, ImportResult
-from taxmargin.ledger_queries import PRICE_ASSET, find_existing, insert_sql, select_events_sql
+from taxmargin.ledger_queries import (
+    PRICE_ASSET,
+    find_existing,
+    insert_sql,
+    select_events_sql,
+)
 from taxmargin.ledger_schema import SCHEMA_VERSION, ensure_schema, stored_time
 from taxmargin.models import EventBase, SourceRef
 
-__all__ = ["ImportRecord", "Ledger", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "ImportRecord", "Ledger"]
 
 #: Events inserted per ``executemany`` call (all inside the one transaction).
 CHUNK = 20_000
@@ -70,15 +76,17 @@ class ImportRecord:
 
 
 #: An event ready for insertion: (event, dedup key, content fingerprint, stored cells).
-_Prepared = tuple[EventBase, bytes, bytes, tuple[str, ...]]
+_Prepared = tuple[EventBase, int, bytes, tuple[str, ...]]
 
 
 def _prepare(events: Sequence[EventBase]) -> list[_Prepared]:
     """Canonical cells, content fingerprint and de-duplication key of every event.
 
-    The fingerprint hashes the canonical cells without ``source``; the key is
-    ``(account, id)`` or the fingerprint, plus k = how many earlier events of this import
-    had the same base (so identical fills in one file stay distinct, module docstring).
+    The fingerprint hashes the canonical cells without ``source``; the key is a 64-bit hash
+    of ``(account, id)`` or of the fingerprint, plus k = how many earlier events of this
+    import had the same one (identical fills in one file stay distinct; module docstring).
+    A key collision is never silent: with different fingerprints it is reported as a
+    conflict.
     """
     seen: dict[bytes, int] = {}
     out: list[_Prepared] = []
@@ -93,7 +101,8 @@ def _prepare(events: Sequence[EventBase]) -> list[_Prepared]:
             base = b"f" + fingerprint
         k = seen.get(base, 0)
         seen[base] = k + 1
-        out.append((event, base + k.to_bytes(4, "big"), fingerprint, values))
+        key = int.from_bytes(blake2b(base + k.to_bytes(4, "big"), digest_size=8).digest(), "big", signed=True)
+        out.append((event, key, fingerprint, values))
     return out
 
 
@@ -153,7 +162,7 @@ class Ledger:
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> Ledger:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -187,7 +196,7 @@ class Ledger:
                 f"{file.name}: {result.unaccounted} rows are not accounted for by layout "
                 f"{result.layout} (an importer bug); nothing stored"
             )
-        imported_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        imported_at = (now or datetime.now(UTC)).astimezone(UTC)
         with paused_gc():
             prepared = _prepare(result.events)
         with self._transaction() as conn:
@@ -284,7 +293,7 @@ class Ledger:
 
 
 def _classify(
-    prepared: list[_Prepared], existing: dict[bytes, tuple[bytes, str, int]]
+    prepared: list[_Prepared], existing: dict[int, tuple[bytes, str, int]]
 ) -> tuple[list[_Prepared], int, list[str]]:
     """Split into (new events, duplicate count, conflict messages)."""
     new: list[_Prepared] = []

@@ -9,7 +9,7 @@ from functools import cache
 
 from taxmargin.ledger_schema import EVENT_VALUE_COLUMNS
 
-__all__ = ["PRICE_ASSET", "LOOKUP_CHUNK", "find_existing", "insert_sql", "select_events_sql"]
+__all__ = ["LOOKUP_CHUNK", "PRICE_ASSET", "find_existing", "insert_sql", "select_events_sql"]
 
 #: Asset codes in the price table: the generic CSV's rule (interfaces.md §2).
 PRICE_ASSET = re.compile(r"[A-Z0-9._\-]{1,20}")
@@ -31,9 +31,9 @@ def select_events_sql() -> str:
     return f"SELECT {columns} FROM events ORDER BY time, source_path, source_line, seq, event_pk"
 
 
-def find_existing(conn: sqlite3.Connection, keys: Sequence[bytes]) -> dict[bytes, tuple[bytes, str, int]]:
+def find_existing(conn: sqlite3.Connection, keys: Sequence[int]) -> dict[int, tuple[bytes, str, int]]:
     """Stored events among ``keys``: key -> (fingerprint, source path, source line)."""
-    found: dict[bytes, tuple[bytes, str, int]] = {}
+    found: dict[int, tuple[bytes, str, int]] = {}
     if not keys or conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is None:
         return found
     for start in range(0, len(keys), LOOKUP_CHUNK):

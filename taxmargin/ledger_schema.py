@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from taxmargin import __version__
 from taxmargin.codec import CONTENT_COLUMNS, stored_time
 from taxmargin.errors import LedgerError
 
 __all__ = [
-    "SCHEMA_VERSION",
     "APPLICATION",
     "EVENT_VALUE_COLUMNS",
     "MIGRATIONS",
+    "SCHEMA_VERSION",
     "ensure_schema",
     "stored_time",
 ]
@@ -64,7 +64,7 @@ CREATE TABLE import_conflicts (
 CREATE TABLE events (
     event_pk INTEGER PRIMARY KEY,
     import_id INTEGER NOT NULL REFERENCES imports(import_id),
-    dedup_key BLOB NOT NULL UNIQUE,
+    dedup_key INTEGER NOT NULL UNIQUE,
     fingerprint BLOB NOT NULL,
     {value_columns},
     source_path TEXT NOT NULL,
@@ -89,7 +89,7 @@ CREATE TABLE prices (
         [
             ("application", APPLICATION),
             ("created_by", f"taxmargin {__version__}"),
-            ("created_at", stored_time(datetime.now(timezone.utc))),
+            ("created_at", stored_time(datetime.now(UTC))),
         ],
     )
 

@@ -139,6 +139,26 @@ class Options(_Strict):
     month_end_rule: Literal["conservative", "naive"] = "conservative"  # U7
     itemizes: bool = True  # U8: only affects the "lost" amount shown with Form 4952
 
+    @field_validator("crypto_loans_as_dispositions")
+    @classmethod
+    def _u1_supported(cls, value: bool) -> bool:
+        if value:
+            raise ValueError(
+                "the lender-side disposition mode (U1) is not implemented; taxmargin treats "
+                "crypto loans as non-dispositions (tax-rules.md §4.5). Remove the key."
+            )
+        return value
+
+    @field_validator("interest_allocation")
+    @classmethod
+    def _allocation_supported(cls, value: str) -> str:
+        if value != "interest_first":
+            raise ValueError(
+                "only 'interest_first' is implemented: importers split repayments using the "
+                "exchange's own principal/interest records (tax-rules.md §3.6(2))"
+            )
+        return value
+
 
 class ReportOptions(_Strict):
     exception2_threshold: int = Field(default=500, ge=1)

@@ -36,11 +36,14 @@ def _pnl_row(st: State, ev: EventBase, side: Amount, acquired: datetime, gain: D
 
 
 def _one_side(st: State, ev: EventBase) -> tuple[Amount | None, Amount | None] | None:
-    if (ev.received is None) == (ev.sent is None):
+    """(received, sent) when exactly one side has units; otherwise a ``bad-event`` error."""
+    received = ev.received if ev.received is not None and ev.received.quantity > 0 else None
+    sent = ev.sent if ev.sent is not None and ev.sent.quantity > 0 else None
+    if (received is None) == (sent is None):
         st.diag(Severity.ERROR, "bad-event",
                 f"{ev.type_name} needs exactly one of sent / received: skipped", ev.source)
         return None
-    return ev.received, ev.sent
+    return received, sent
 
 
 def book_pnl(st: State, ev: RealizedPnl) -> None:
@@ -55,20 +58,19 @@ def book_pnl(st: State, ev: RealizedPnl) -> None:
     if side is None:
         return
     value = st.main_usd(ev, side)
-    fee = ev.fee
-    same = fee is not None and fee.quantity > 0 and fee.asset == side.asset
-    fee_usd = st.fee_value(ev) if fee is not None and fee.quantity > 0 else ZERO
-    fee_units = fee.quantity if same and fee is not None else ZERO
+    fee = ev.fee if ev.fee is not None and ev.fee.quantity > 0 else None
+    fee_usd = st.fee_value(ev) if fee is not None else ZERO
+    withheld = fee is not None and fee.asset == side.asset  # carried by the settlement units
+    units = fee.quantity if fee is not None and withheld else ZERO
+    carried = fee_usd if withheld else ZERO
     acquired = min(ev.acquired or ev.time, ev.time)
     if gain_side is not None:
-        _pnl_row(st, ev, gain_side, acquired, value - fee_usd)
-        acquire(st, ev, gain_side.asset, gain_side.quantity - fee_units,
-                value - (fee_usd if same else ZERO))
+        _pnl_row(st, ev, side, acquired, value - fee_usd)
+        acquire(st, ev, side.asset, side.quantity - units, value - carried)
     else:
         _pnl_row(st, ev, side, acquired, -(value + fee_usd))
-        dispose(st, ev, side.asset, side.quantity + fee_units,
-                value + (fee_usd if same else ZERO), Purpose.SALE)
-    if not same and fee is not None and fee.quantity > 0 and fee.asset not in FIAT:
+        dispose(st, ev, side.asset, side.quantity + units, value + carried, Purpose.SALE)
+    if fee is not None and not withheld and fee.asset not in FIAT:
         dispose(st, ev, fee.asset, fee.quantity, fee_usd, Purpose.FEE)
 
 
