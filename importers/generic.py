@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
-from typing import ClassVar, cast
+from typing import Any, ClassVar
 
 from taxmargin.importers.base import (
     CsvLayout,
@@ -28,8 +28,9 @@ from taxmargin.importers.base import (
     _split_header,
 )
 
-from taxmargin.codec import GENERIC_COLUMNS, REQUIRED_COLUMNS, content_key, parse_cells
-from taxmargin.codec_fast import paused_gc
+from taxmargin.codec import GENERIC_COLUMNS, REQUIRED_COLUMNS, content_key
+from taxmargin.codec_fast import fast_row, paused_gc, positions
+from taxmargin.codec_rules import validate_cells
 from taxmargin.errors import InputError, RowError
 from taxmargin.models import EventBase, SourceRef
 
@@ -76,10 +77,11 @@ class GenericCsv(CsvLayout):
     def parse(self, file: FileText) -> ImportResult:
         """Every data row becomes one event, a row error, or (repeated id) a skipped row."""
         self.check_header(file)
-        state = _ParseState()
+        header, rows = _open_rows(file, self._header_index(file))
+        state = _ParseState(header)
         rows_read = 0
         with paused_gc():
-            for item in _data_rows(file, self._header_index(file)):
+            for item in rows:
                 rows_read += 1
                 if isinstance(item, RowError):
                     state.errors.append(item)
@@ -96,12 +98,11 @@ class GenericCsv(CsvLayout):
         )
 
 
-def _data_rows(file: FileText, header_index: int) -> Iterator[tuple[SourceRef, dict[str, str]] | RowError]:
-    """Data rows after the header with their physical line (as ``CsvLayout.rows``, leaner).
+Row = tuple[SourceRef, list[str]]
 
-    Blank rows are skipped; a row with more non-empty cells than the header, or a CSV-level
-    error, is a RowError; short rows get empty cells.
-    """
+
+def _open_rows(file: FileText, header_index: int) -> tuple[list[str], Iterator[Row | RowError]]:
+    """The header, and the data rows after it (see :func:`_data_rows`)."""
     stream = io.StringIO(file.text, newline="")
     for _ in range(header_index):
         stream.readline()
@@ -109,8 +110,16 @@ def _data_rows(file: FileText, header_index: int) -> Iterator[tuple[SourceRef, d
     try:
         header = [c.strip().lstrip("\ufeff").strip() for c in next(reader)]
     except (StopIteration, csv.Error):
-        return
-    width, name = len(header), file.name
+        return [], iter(())
+    return header, _data_rows(reader, header_index, len(header), file.name)
+
+
+def _data_rows(reader: Any, header_index: int, width: int, name: str) -> Iterator[Row | RowError]:
+    """Data rows with their physical line (as ``CsvLayout.rows``, leaner): each row has
+    ``width`` cells (short rows padded with empty cells) plus one extra ``""`` for
+    :func:`taxmargin.codec_fast.fast_row`. Blank rows are skipped; a row with more non-empty
+    cells than the header, or a CSV-level error, is a RowError.
+    """
     line_before = header_index + reader.line_num
     while True:
         try:
@@ -130,15 +139,19 @@ def _data_rows(file: FileText, header_index: int) -> Iterator[tuple[SourceRef, d
                 yield RowError(source, "(row)", "", f"has {len(cells)} cells but the header has {width}")
                 continue
             cells = (cells + [""] * width)[:width]
-        yield source, dict(zip(header, cells))
+        cells.append("")
+        yield source, cells
 
 
 class _ParseState:
     """Accumulates one file's events, errors and skipped rows."""
 
-    __slots__ = ("by_id", "errors", "events", "seq_by_source", "skipped")
+    __slots__ = ("at", "by_id", "errors", "events", "header", "seq_by_source", "skipped", "source_at")
 
-    def __init__(self) -> None:
+    def __init__(self, header: list[str]) -> None:
+        self.header = header
+        self.at = positions(header)
+        self.source_at = self.at[GENERIC_COLUMNS.index("source")]
         self.events: list[EventBase] = []
         self.errors: list[RowError] = []
         self.skipped: list[NonTaxableRow] = []
@@ -146,17 +159,20 @@ class _ParseState:
         self.by_id: dict[tuple[str, str], tuple[EventBase, int]] = {}
         self.seq_by_source: dict[str, int] = {}
 
-    def _seq(self, cells: dict[str, str]) -> int:
+    def _seq(self, source: str) -> int:
         """Several exported rows sharing one ``source`` keep their order as ``seq``."""
-        source = cells.get("source")
         if not source:
             return 0
         seq = self.seq_by_source.get(source, 0)
         self.seq_by_source[source] = seq + 1
         return seq
 
-    def add(self, source: SourceRef, cells: dict[str, str]) -> None:
-        event = parse_cells(cells, source, self.errors, seq=self._seq(cells))
+    def add(self, source: SourceRef, row: list[str]) -> None:
+        """One row: the fast path for plainly valid rows, else the full validator."""
+        seq = self._seq(row[self.source_at])
+        event = fast_row(row, self.at, source, seq) or validate_cells(
+            dict(zip(self.header, row)), source, self.errors, seq=seq
+        )
         if event is None:
             return
         if event.event_id:
@@ -178,7 +194,4 @@ class _ParseState:
             )
 
 
-# cast: base.Layout declares ``name`` / ``description`` as instance variables while
-# CsvLayout declares them ClassVar, which mypy does not match (reported to the lead; the fix
-# is read-only properties in the Protocol).
-LAYOUTS: tuple[Layout, ...] = (cast(Layout, GenericCsv()),)
+LAYOUTS: tuple[Layout, ...] = (GenericCsv(),)

@@ -61,8 +61,8 @@ MAX_SOURCE_CHARS = 1000
 
 _ASSET = re.compile(r"[A-Z0-9._\-]{1,20}")
 #: Plain decimals that ``parse_decimal`` would accept unchanged (fast path).
-PLAIN_DECIMAL = re.compile(r"\d{1,18}(?:\.\d{1,24})?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+PLAIN_DECIMAL = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,24})?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _KNOWN_TYPES = ", ".join(EVENT_TYPES)
 _CACHE_LIMIT = 200_000
 #: Times accepted without asking parse_utc (strictly inside its 2009-01-03 .. 2099 range).

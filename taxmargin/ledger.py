@@ -79,16 +79,15 @@ class ImportRecord:
 _Prepared = tuple[EventBase, int, bytes, tuple[str, ...]]
 
 
-def _prepare(events: Sequence[EventBase]) -> list[_Prepared]:
+def _prepare(events: Sequence[EventBase], seen: dict[bytes, int]) -> list[_Prepared]:
     """Canonical cells, content fingerprint and de-duplication key of every event.
 
     The fingerprint hashes the canonical cells without ``source``; the key is a 64-bit hash
     of ``(account, id)`` or of the fingerprint, plus k = how many earlier events of this
-    import had the same one (identical fills in one file stay distinct; module docstring).
-    A key collision is never silent: with different fingerprints it is reported as a
-    conflict.
+    import had the same one (counted in ``seen``, shared by the chunks of one import), so
+    identical fills in one file stay distinct (module docstring). A key collision is never
+    silent: with different fingerprints it is reported as a conflict.
     """
-    seen: dict[bytes, int] = {}
     out: list[_Prepared] = []
     blake2b = hashlib.blake2b
     for event in events:
@@ -197,34 +196,45 @@ class Ledger:
                 f"{result.layout} (an importer bug); nothing stored"
             )
         imported_at = (now or datetime.now(UTC)).astimezone(UTC)
-        with paused_gc():
-            prepared = _prepare(result.events)
-        with self._transaction() as conn:
-            existing = find_existing(conn, [p[1] for p in prepared])
-            new, duplicates, conflicts = _classify(prepared, existing)
-            import_id = self._insert_import(conn, file, result, imported_at, len(new), duplicates)
-            for start in range(0, len(new), CHUNK):
-                self._insert_chunk(conn, import_id, new[start : start + CHUNK])
+        seen: dict[bytes, int] = {}
+        stored, duplicates, conflicts = 0, 0, []
+        events = result.events
+        with paused_gc(), self._transaction() as conn:
+            # keys inside one import are distinct by construction: only earlier imports can match
+            earlier = conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
+            import_id = self._insert_import(conn, file, result, imported_at)
+            for start in range(0, len(events), CHUNK):  # chunks: bounded memory
+                prepared = _prepare(events[start : start + CHUNK], seen)
+                existing = find_existing(conn, [p[1] for p in prepared]) if earlier else {}
+                new, chunk_duplicates, chunk_conflicts = _classify(prepared, existing)
+                self._insert_chunk(conn, import_id, new)
+                stored, duplicates = stored + len(new), duplicates + chunk_duplicates
+                conflicts += chunk_conflicts
+            conn.execute(
+                "UPDATE imports SET events_stored = ?, duplicates = ? WHERE import_id = ?",
+                (stored, duplicates, import_id),
+            )
             conn.executemany(
                 "INSERT INTO import_conflicts (import_id, position, message) VALUES (?, ?, ?)",
                 [(import_id, i, message) for i, message in enumerate(conflicts)],
             )
         return ImportRecord(
             import_id, file.name, file.sha256, result.layout, imported_at, result.rows_read,
-            len(new), duplicates, len(result.non_taxable), result.rows_rejected, tuple(conflicts),
+            stored, duplicates, len(result.non_taxable), result.rows_rejected, tuple(conflicts),
         )
 
     def _insert_import(
-        self, conn: sqlite3.Connection, file: FileText, result: ImportResult,
-        imported_at: datetime, stored: int, duplicates: int,
+        self, conn: sqlite3.Connection, file: FileText, result: ImportResult, imported_at: datetime
     ) -> int:
+        """The import's record (event counts are filled in when the events are stored)."""
         cursor = conn.execute(
             "INSERT INTO imports (file_name, sha256, layout, imported_at, rows_read, events_stored,"
-            " duplicates, non_taxable, rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " duplicates, non_taxable, rejected) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)",
             (file.name, file.sha256, result.layout, stored_time(imported_at), result.rows_read,
-             stored, duplicates, len(result.non_taxable), result.rows_rejected),
+             len(result.non_taxable), result.rows_rejected),
         )
-        assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
+        if cursor.lastrowid is None:  # cannot happen: an INSERT into a rowid table sets it
+            raise LedgerError(f"{self._path}: the import record got no id")
         return cursor.lastrowid
 
     def _insert_chunk(self, conn: sqlite3.Connection, import_id: int, chunk: Sequence[_Prepared]) -> None:
@@ -307,8 +317,9 @@ def _classify(
         elif stored[0] == fingerprint:
             duplicates += 1
         else:
+            what = f"event id '{event.event_id}'" if event.event_id else "an event whose de-duplication key"
             conflicts.append(
-                f"{event.source}: event id '{event.event_id}' (account '{event.account}') is "
+                f"{event.source}: {what} (account '{event.account}') is "
                 f"already stored from {stored[1]}:{stored[2]} with different content; kept the stored event"
             )
     return new, duplicates, conflicts

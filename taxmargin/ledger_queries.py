@@ -34,8 +34,6 @@ def select_events_sql() -> str:
 def find_existing(conn: sqlite3.Connection, keys: Sequence[int]) -> dict[int, tuple[bytes, str, int]]:
     """Stored events among ``keys``: key -> (fingerprint, source path, source line)."""
     found: dict[int, tuple[bytes, str, int]] = {}
-    if not keys or conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is None:
-        return found
     for start in range(0, len(keys), LOOKUP_CHUNK):
         chunk = keys[start : start + LOOKUP_CHUNK]
         marks = ", ".join("?" * len(chunk))

@@ -33,15 +33,20 @@ SCHEMA_VERSION = 1
 APPLICATION = "taxmargin"
 
 #: SQL column names of the event cells, in ``codec.CONTENT_COLUMNS`` order (``id`` is
-#: stored as ``event_id``).
-EVENT_VALUE_COLUMNS: tuple[str, ...] = tuple("event_id" if c == "id" else c for c in CONTENT_COLUMNS)
+#: stored as ``event_id``). Written out, not derived: schema version 1 must never change.
+EVENT_VALUE_COLUMNS: tuple[str, ...] = (
+    "time", "account", "type", "sent_quantity", "sent_asset", "received_quantity", "received_asset",
+    "fee_quantity", "fee_asset", "usd_value", "fee_usd_value", "to_account", "basis_usd", "acquired",
+    "lots", "event_id", "note",
+)  # fmt: skip
+if tuple("event_id" if c == "id" else c for c in CONTENT_COLUMNS) != EVENT_VALUE_COLUMNS:
+    # The generic row gained or lost a column: add schema version 2 and its migration.
+    raise RuntimeError("codec.CONTENT_COLUMNS no longer matches the ledger schema")
 
 
-def _create_v1(conn: sqlite3.Connection) -> None:
-    """Version 0 (empty database) -> 1: the whole schema."""
-    value_columns = ",\n    ".join(f"{name} TEXT NOT NULL DEFAULT ''" for name in EVENT_VALUE_COLUMNS)
-    ddl = (
-        f"""
+#: Version 1 of the schema. Amounts are TEXT (exact decimals), times fixed-width ISO TEXT.
+_V1_VALUE_COLUMNS = ",\n    ".join(f"{name} TEXT NOT NULL DEFAULT ''" for name in EVENT_VALUE_COLUMNS)
+_V1_DDL = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE imports (
     import_id INTEGER PRIMARY KEY,
@@ -66,7 +71,7 @@ CREATE TABLE events (
     import_id INTEGER NOT NULL REFERENCES imports(import_id),
     dedup_key INTEGER NOT NULL UNIQUE,
     fingerprint BLOB NOT NULL,
-    {value_columns},
+    {_V1_VALUE_COLUMNS},
     source_path TEXT NOT NULL,
     source_line INTEGER NOT NULL,
     seq INTEGER NOT NULL
@@ -79,9 +84,12 @@ CREATE TABLE prices (
     PRIMARY KEY (time, asset, source)
 ) WITHOUT ROWID;
 """
-    )
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    """Version 0 (empty database) -> 1: the whole schema."""
     # One statement at a time: executescript() would COMMIT the migration transaction.
-    for statement in ddl.split(";"):
+    for statement in _V1_DDL.split(";"):
         if statement.strip():
             conn.execute(statement)
     conn.executemany(
