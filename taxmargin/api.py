@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import TextIO, cast
 from zoneinfo import ZoneInfo
 
+from taxmargin.check import CheckReport, check
 from taxmargin.codec import format_decimal, format_time, write_csv
 from taxmargin.engine import EngineOptions, book
 from taxmargin.errors import Diagnostic, InputError
 from taxmargin.importers import LAYOUTS
-from taxmargin.importers.base import FileText, ImportResult, detect_layout, load_file
+from taxmargin.importers.base import FileText, ImportResult, accounting_gap, detect_layout, load_file
 from taxmargin.ledger import ImportRecord, Ledger
+from taxmargin.ledger_audit import read_snapshot
 from taxmargin.models import EventBase, SourceRef, Transfer
 from taxmargin.policies import plan_from_profile
 from taxmargin.pricing import PricePoint, PriceTable, price_events, read_price_table
@@ -63,6 +65,8 @@ __all__ = [
     "import_prices",
     "store_prices",
     "check_method",
+    "LedgerCheck",
+    "check_ledger",
 ]
 
 DEFAULT_LEDGER = Path("taxmargin.db")
@@ -79,11 +83,17 @@ class FileImport:
     """One file's import: the layout's result and what the ledger did with it.
 
     ``record`` is ``None`` when nothing was stored: the result did not account for every
-    row read (``result.unaccounted != 0``, an importer bug), which fails the file."""
+    row read (``gap``: ``importers.base.accounting_gap``, an importer bug), which fails
+    the file."""
 
     file: FileText
     result: ImportResult
     record: ImportRecord | None
+
+    @property
+    def gap(self) -> str | None:
+        """What does not add up in the file's row accounting (None: every row accounted)."""
+        return accounting_gap(self.result)
 
     @property
     def exit_code(self) -> int:
@@ -104,7 +114,8 @@ def _with_account(result: ImportResult, account: str) -> ImportResult:
             renamed.append(dataclasses.replace(event, account=account, to_account=account))
         else:
             renamed.append(dataclasses.replace(event, account=account))
-    return dataclasses.replace(result, events=tuple(renamed))
+    balances = tuple(dataclasses.replace(cp, account=account) for cp in result.balances)
+    return dataclasses.replace(result, events=tuple(renamed), balances=balances)
 
 
 def read_import(path: Path, account: str | None = None) -> tuple[FileText, ImportResult]:
@@ -126,7 +137,7 @@ def read_import(path: Path, account: str | None = None) -> tuple[FileText, Impor
 def import_file(ledger: Ledger, path: Path, account: str | None = None) -> FileImport:
     """Read, detect, parse and store one file (the ledger stores it in one transaction)."""
     file, result = read_import(path, account)
-    if result.unaccounted != 0:
+    if accounting_gap(result) is not None:
         return FileImport(file, result, None)
     return FileImport(file, result, ledger.store(file, result))
 
@@ -142,6 +153,26 @@ def load_events(path: Path) -> tuple[list[EventBase], list[PricePoint]]:
     """Every stored event (booking order) and the user price table."""
     with open_existing(path) as ledger:
         return ledger.events(), ledger.prices()
+
+
+# ---- check ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerCheck:
+    """``taxmargin check``: the ledger's imports (with their row reconciliation) and what
+    :func:`taxmargin.check.check` found."""
+
+    schema_version: int
+    imports: tuple[ImportRecord, ...]
+    report: CheckReport
+
+
+def check_ledger(path: Path) -> LedgerCheck:
+    """Run every check of :mod:`taxmargin.check` on the ledger at ``path`` (issue 7)."""
+    with open_existing(path) as ledger:
+        snapshot = read_snapshot(ledger)
+        return LedgerCheck(ledger.schema_version, tuple(ledger.imports()), check(snapshot))
 
 
 # ---- report ---------------------------------------------------------------------------------

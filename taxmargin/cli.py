@@ -1,7 +1,7 @@
 """The ``taxmargin`` command line (interfaces.md §1): it only wires stages (``taxmargin.api``).
 
 Exit status: 0 = done; 1 = done, but some input rows were rejected (the good rows are
-stored); 2 = the command could not run (unknown format, unreadable file, bad arguments, a
+stored), or ``check`` found problems; 2 = the command could not run (unknown format, unreadable file, bad arguments, a
 bad profile, a ledger problem, an unsupported year); 3 = an internal error (a bug: the
 message says how to get the traceback, ``TAXMARGIN_DEBUG=1``).
 """
@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from taxmargin import api
-from taxmargin.cli_output import errors, fail, print_import, print_report_notes, print_summary, say
+from taxmargin.cli_output import errors, fail, print_check, print_import, print_report_notes, print_summary, say
 from taxmargin.errors import InputError, LedgerError, NotSupported, TaxMarginError
 from taxmargin.ledger import Ledger
 from taxmargin.models import EventBase
@@ -197,6 +197,14 @@ def export_command(
         say(f"exported {done.prices} user prices to {done.prices_path} (taxmargin prices import reads it)")
     elif done.prices:
         errors.print(f"note: the ledger's {done.prices} user prices are not in a standard-output export", markup=False)
+
+
+@app.command("check")
+def check_command(ledger: LedgerOpt = api.DEFAULT_LEDGER) -> None:
+    """Check the ledger: exchange balances, negative balances, open loans, hand edits."""
+    done = api.check_ledger(ledger)
+    print_check(str(ledger), done)
+    raise typer.Exit(done.report.exit_code)
 
 
 @prices_app.command("import")

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from taxmargin.api import FileImport, Report
+from taxmargin.api import FileImport, LedgerCheck, Report
 from taxmargin.errors import Diagnostic, Severity
 from taxmargin.money import fmt_money
 from taxmargin.reports.forms import TaxForms
 
-__all__ = ["console", "errors", "say", "fail", "print_import", "print_summary", "print_report_notes"]
+__all__ = ["console", "errors", "say", "fail", "print_check", "print_import", "print_summary", "print_report_notes"]
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -43,15 +43,18 @@ def print_import(done: FileImport) -> None:
     balance = f"rows read {result.rows_read} = in events {in_events} + non-taxable {skipped} + rejected {rejected}"
     if record is None:
         fail(
-            f"{done.file.name}: {result.unaccounted} rows read are in no bucket ({balance}); "
-            "this is an importer bug: nothing was stored from this file"
+            f"{done.file.name}: the rows do not add up: {done.gap}; this is an importer bug "
+            f"(layout {result.layout}): nothing was stored from this file"
         )
         return
     say(f"  {balance}")
+    say(f"  reconciled: {record.reconciliation()}")
     say(
         f"  events stored {record.events_stored}, duplicates skipped {record.duplicates}, "
         f"non-taxable rows {record.non_taxable}, rows rejected {record.rejected}"
     )
+    if record.balances:
+        say(f"  exchange balances recorded: {record.balances} checkpoints (compared by 'taxmargin check')")
     for error in result.errors:
         say(str(error), style="red")
     for conflict in record.conflicts:
@@ -106,3 +109,28 @@ def print_report_notes(report: Report, *, verbose_options: bool = True) -> None:
     say("Pricing assumptions:" if report.assumptions else "Pricing assumptions: none", style="bold")
     for text in report.assumptions:
         say(f"  {text}")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def print_check(path: str, done: LedgerCheck) -> None:
+    """``taxmargin check``: the ledger, each import's row reconciliation, how many
+    exchange balances were compared, then every finding (errors first) and a verdict."""
+    report = done.report
+    say(f"ledger {path}: schema version {done.schema_version}, {_plural(report.imports, 'import')}, "
+        f"{_plural(report.events, 'event')}", style="bold")
+    for record in done.imports:
+        say(f"  import {record.import_id}: {record.file_name} ({record.layout}): {record.reconciliation()}")
+    say(f"balances: {_plural(report.checkpoints, 'exchange balance checkpoint')} from "
+        f"{_plural(report.files_with_balances, 'file')} compared with the ledger's events")
+    for diagnostic in report.diagnostics:
+        print_diagnostic(diagnostic)
+    counts = {s: sum(1 for d in report.diagnostics if d.severity is s) for s in Severity}
+    if report.exit_code == 0:
+        notes = f" ({_plural(counts[Severity.INFO], 'note')})" if counts[Severity.INFO] else ""
+        say(f"check: no problems found{notes}", style="bold")
+    else:
+        say(f"check: {_plural(counts[Severity.ERROR], 'error')}, {_plural(counts[Severity.WARNING], 'warning')}, "
+            f"{_plural(counts[Severity.INFO], 'note')}", style="bold red")

@@ -31,13 +31,13 @@ from decimal import Decimal
 from pathlib import Path
 from sys import intern
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from taxmargin.codec import event_from_values, event_to_values
 from taxmargin.codec_fast import paused_gc
 from taxmargin.codec_rules import format_decimal
 from taxmargin.errors import InputError, LedgerError
-from taxmargin.importers.base import FileText, ImportResult
+from taxmargin.importers.base import FileText, ImportResult, accounting_gap
 from taxmargin.ledger_queries import (
     PRICE_ASSET,
     find_existing,
@@ -45,6 +45,7 @@ from taxmargin.ledger_queries import (
     select_events_sql,
 )
 from taxmargin.ledger_schema import SCHEMA_VERSION, ensure_schema, stored_time
+from taxmargin.ledger_store import Prepared, Tally as _Tally, store_extras
 from taxmargin.models import EventBase, SourceRef
 
 __all__ = ["SCHEMA_VERSION", "ImportRecord", "Ledger"]
@@ -73,13 +74,47 @@ class ImportRecord:
     non_taxable: int
     rejected: int
     conflicts: tuple[str, ...] = ()
+    #: issue 7 reconciliation: rows of the file in events this import stored, in events
+    #: already stored (duplicates) and in events in conflict with stored ones. ``None`` for
+    #: an import recorded by schema version 1, which did not count them.
+    rows_stored: int | None = None
+    rows_duplicate: int | None = None
+    rows_conflict: int | None = None
+    #: exchange balance checkpoints stored with the import (``taxmargin check``)
+    balances: int = 0
+
+    @property
+    def gap(self) -> int | None:
+        """Rows read that are in no bucket (0 for every import ``store`` accepts)."""
+        if self.rows_stored is None or self.rows_duplicate is None or self.rows_conflict is None:
+            return None
+        buckets = self.rows_stored + self.rows_duplicate + self.rows_conflict
+        return self.rows_read - buckets - self.non_taxable - self.rejected
+
+    def reconciliation(self) -> str:
+        """``rows read N = stored A + duplicates D [+ in conflict C] + non-taxable B +
+        rejected R`` (rows, not events: a trade of two rows counts 2)."""
+        if self.rows_stored is None:
+            return f"rows read {self.rows_read} (import recorded before schema version 2: not reconciled)"
+        conflict = f" + in conflict {self.rows_conflict}" if self.rows_conflict else ""
+        return (
+            f"rows read {self.rows_read} = stored {self.rows_stored} + duplicates {self.rows_duplicate}"
+            f"{conflict} + non-taxable {self.non_taxable} + rejected {self.rejected}"
+        )
 
 
-#: An event ready for insertion: (event, dedup key, content fingerprint, stored cells).
-_Prepared = tuple[EventBase, int, bytes, tuple[str, ...]]
+_Prepared = Prepared
 
 
-def _prepare(events: Sequence[EventBase], seen: dict[bytes, int]) -> list[_Prepared]:
+def _rows_per_event(result: ImportResult) -> Sequence[int]:
+    """How many input rows each event is built from (``base.accounting_gap`` has checked
+    that this adds up to ``rows_in_events``)."""
+    if len(result.rows_per_event) == len(result.events):
+        return result.rows_per_event
+    return [1 if result.rows_in_events else 0] * len(result.events)
+
+
+def _prepare(events: Sequence[EventBase], seen: dict[bytes, int], rows: Sequence[int] = ()) -> list[_Prepared]:
     """Canonical cells, content fingerprint and de-duplication key of every event.
 
     The fingerprint hashes the canonical cells without ``source``; the key is a 64-bit hash
@@ -90,7 +125,8 @@ def _prepare(events: Sequence[EventBase], seen: dict[bytes, int]) -> list[_Prepa
     """
     out: list[_Prepared] = []
     blake2b = hashlib.blake2b
-    for event in events:
+    rows = rows or [0] * len(events)
+    for event, row_count in zip(events, rows):
         values = event_to_values(event, fixed_width_time=True)
         fingerprint = blake2b("\x1f".join(values).encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if event.event_id:
@@ -101,7 +137,7 @@ def _prepare(events: Sequence[EventBase], seen: dict[bytes, int]) -> list[_Prepa
         k = seen.get(base, 0)
         seen[base] = k + 1
         key = int.from_bytes(blake2b(base + k.to_bytes(4, "big"), digest_size=8).digest(), "big", signed=True)
-        out.append((event, key, fingerprint, values))
+        out.append((event, key, fingerprint, values, row_count))
     return out
 
 
@@ -186,42 +222,46 @@ class Ledger:
     def store(self, file: FileText, result: ImportResult, *, now: datetime | None = None) -> ImportRecord:
         """Store ``result`` (what a layout made of ``file``) in one transaction.
 
-        New events are inserted; events already stored are counted as duplicates; an
-        event whose id is stored with different content is a conflict (reported, not
-        stored). The import itself is always recorded.
+        New events are inserted; events already stored are counted as duplicates (and
+        linked to this import); an event whose id is stored with different content is a
+        conflict (reported, not stored). The import itself is always recorded, with its
+        row reconciliation, the source files its events name and the exchange's balance
+        checkpoints. A result whose rows do not add up (``base.accounting_gap``) is
+        refused: nothing is stored.
         """
         if result.unaccounted != 0:
             raise LedgerError(
                 f"{file.name}: {result.unaccounted} rows are not accounted for by layout "
                 f"{result.layout} (an importer bug); nothing stored"
             )
+        gap = accounting_gap(result)
+        if gap is not None:
+            raise LedgerError(f"{file.name}: layout {result.layout}: {gap} (an importer bug); nothing stored")
         imported_at = (now or datetime.now(UTC)).astimezone(UTC)
-        seen: dict[bytes, int] = {}
-        stored, duplicates, conflicts = 0, 0, []
-        events = result.events
+        tally = _Tally()
         with paused_gc(), self._transaction() as conn:
-            # keys inside one import are distinct by construction: only earlier imports can match
-            earlier = conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
             import_id = self._insert_import(conn, file, result, imported_at)
-            for start in range(0, len(events), CHUNK):  # chunks: bounded memory
-                prepared = _prepare(events[start : start + CHUNK], seen)
-                existing = find_existing(conn, [p[1] for p in prepared]) if earlier else {}
-                new, chunk_duplicates, chunk_conflicts = _classify(prepared, existing)
-                self._insert_chunk(conn, import_id, new)
-                stored, duplicates = stored + len(new), duplicates + chunk_duplicates
-                conflicts += chunk_conflicts
-            conn.execute(
-                "UPDATE imports SET events_stored = ?, duplicates = ? WHERE import_id = ?",
-                (stored, duplicates, import_id),
-            )
-            conn.executemany(
-                "INSERT INTO import_conflicts (import_id, position, message) VALUES (?, ?, ?)",
-                [(import_id, i, message) for i, message in enumerate(conflicts)],
-            )
+            self._store_events(conn, import_id, result, tally)
+            store_extras(conn, import_id, tally, result.balances)
         return ImportRecord(
             import_id, file.name, file.sha256, result.layout, imported_at, result.rows_read,
-            stored, duplicates, len(result.non_taxable), result.rows_rejected, tuple(conflicts),
+            tally.stored, tally.duplicates, len(result.non_taxable), result.rows_rejected,
+            tuple(tally.conflicts), tally.rows_stored, tally.rows_duplicate, tally.rows_conflict,
+            len(result.balances),
         )
+
+    def _store_events(self, conn: sqlite3.Connection, import_id: int, result: ImportResult, tally: _Tally) -> None:
+        """Insert the new events chunk by chunk (bounded memory) and classify the rest."""
+        # keys inside one import are distinct by construction: only earlier imports can match
+        earlier = conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
+        events, rows = result.events, _rows_per_event(result)
+        seen: dict[bytes, int] = {}
+        for start in range(0, len(events), CHUNK):
+            prepared = _prepare(events[start : start + CHUNK], seen, rows[start : start + CHUNK])
+            existing = find_existing(conn, [p[1] for p in prepared]) if earlier else {}
+            new = tally.classify(prepared, existing)
+            self._insert_chunk(conn, import_id, new)
+            tally.sources.update(item[0].source.path for item in new)
 
     def _insert_import(
         self, conn: sqlite3.Connection, file: FileText, result: ImportResult, imported_at: datetime
@@ -240,7 +280,7 @@ class Ledger:
     def _insert_chunk(self, conn: sqlite3.Connection, import_id: int, chunk: Sequence[_Prepared]) -> None:
         conn.executemany(
             insert_sql(),
-            [(import_id, key, fp, *values, e.source.path, e.source.line, e.seq) for e, key, fp, values in chunk],
+            [(import_id, key, fp, *values, e.source.path, e.source.line, e.seq) for e, key, fp, values, _ in chunk],
         )
 
     def add_prices(self, points: Iterable[tuple[datetime, str, Decimal, str]]) -> int:
@@ -263,13 +303,29 @@ class Ledger:
 
     # ---- reading -------------------------------------------------------------------
     def events(self) -> list[EventBase]:
-        """Every stored event, sorted by (time, source path, line, seq) (design.md §4)."""
+        """Every stored event, sorted by (time, source path, line, seq) (design.md §4).
+
+        A row that cannot be read back (a ledger edited by hand: a bad number, time or
+        type) raises :class:`LedgerError` naming it, never a traceback."""
         out: list[EventBase] = []
         append = out.append
+        row: tuple[Any, ...] = ()
         with _sql_errors(str(self._path)), paused_gc():
-            for row in self._conn.execute(select_events_sql()):
-                append(event_from_values(row, SourceRef(intern(row[17]), row[18]), row[19]))
+            try:
+                for row in self._conn.execute(select_events_sql()):
+                    append(event_from_values(row, SourceRef(intern(row[17]), row[18]), row[19]))
+            except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:
+                where = f"{row[17]}:{row[18]}" if len(row) > 18 else "an event"
+                raise LedgerError(
+                    f"{self._path}: the stored event from {where} cannot be read ({type(exc).__name__}): "
+                    f"the ledger was changed outside taxmargin; run 'taxmargin check --ledger {self._path}'"
+                ) from None
         return out
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open SQLite connection (read-only use: ``taxmargin.ledger_audit``)."""
+        return self._conn
 
     def event_count(self) -> int:
         with _sql_errors(str(self._path)):
@@ -283,13 +339,15 @@ class Ledger:
                 "SELECT import_id, message FROM import_conflicts ORDER BY import_id, position"
             ):
                 conflicts.setdefault(import_id, []).append(message)
+            balances = dict(self._conn.execute("SELECT import_id, count(*) FROM balances GROUP BY import_id"))
             rows = self._conn.execute(
                 "SELECT import_id, file_name, sha256, layout, imported_at, rows_read, events_stored,"
-                " duplicates, non_taxable, rejected FROM imports ORDER BY import_id"
+                " duplicates, non_taxable, rejected, rows_stored, rows_duplicate, rows_conflict"
+                " FROM imports ORDER BY import_id"
             ).fetchall()
         return [
             ImportRecord(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8],
-                         r[9], tuple(conflicts.get(r[0], ())))
+                         r[9], tuple(conflicts.get(r[0], ())), r[10], r[11], r[12], balances.get(r[0], 0))
             for r in rows
         ]
 
@@ -300,29 +358,6 @@ class Ledger:
                 "SELECT time, asset, usd_per_unit, source FROM prices ORDER BY time, asset, source"
             ).fetchall()
         return [(datetime.fromisoformat(t), asset, Decimal(usd), source) for t, asset, usd, source in rows]
-
-
-def _classify(
-    prepared: list[_Prepared], existing: dict[int, tuple[bytes, str, int]]
-) -> tuple[list[_Prepared], int, list[str]]:
-    """Split into (new events, duplicate count, conflict messages)."""
-    new: list[_Prepared] = []
-    duplicates = 0
-    conflicts: list[str] = []
-    for item in prepared:
-        event, key, fingerprint, _ = item
-        stored = existing.get(key)
-        if stored is None:
-            new.append(item)
-        elif stored[0] == fingerprint:
-            duplicates += 1
-        else:
-            what = f"event id '{event.event_id}'" if event.event_id else "an event whose de-duplication key"
-            conflicts.append(
-                f"{event.source}: {what} (account '{event.account}') is "
-                f"already stored from {stored[1]}:{stored[2]} with different content; kept the stored event"
-            )
-    return new, duplicates, conflicts
 
 
 def _price_row(point: tuple[datetime, str, Decimal, str]) -> tuple[str, str, str, str]:

@@ -9,7 +9,7 @@ from functools import cache
 
 from taxmargin.ledger_schema import EVENT_VALUE_COLUMNS
 
-__all__ = ["LOOKUP_CHUNK", "PRICE_ASSET", "find_existing", "insert_sql", "select_events_sql"]
+__all__ = ["LOOKUP_CHUNK", "PRICE_ASSET", "Existing", "find_existing", "insert_sql", "select_events_sql"]
 
 #: Asset codes in the price table: the generic CSV's rule (interfaces.md §2).
 PRICE_ASSET = re.compile(r"[A-Z0-9._\-]{1,20}")
@@ -31,16 +31,20 @@ def select_events_sql() -> str:
     return f"SELECT {columns} FROM events ORDER BY time, source_path, source_line, seq, event_pk"
 
 
-def find_existing(conn: sqlite3.Connection, keys: Sequence[int]) -> dict[int, tuple[bytes, str, int]]:
-    """Stored events among ``keys``: key -> (fingerprint, source path, source line)."""
-    found: dict[int, tuple[bytes, str, int]] = {}
+#: A stored event found by its de-duplication key: (fingerprint, source path, source line, event_pk).
+Existing = tuple[bytes, str, int, int]
+
+
+def find_existing(conn: sqlite3.Connection, keys: Sequence[int]) -> dict[int, Existing]:
+    """Stored events among ``keys``: key -> (fingerprint, source path, source line, event_pk)."""
+    found: dict[int, Existing] = {}
     for start in range(0, len(keys), LOOKUP_CHUNK):
         chunk = keys[start : start + LOOKUP_CHUNK]
         marks = ", ".join("?" * len(chunk))
-        for key, fingerprint, path, line in conn.execute(
-            "SELECT dedup_key, fingerprint, source_path, source_line FROM events"
+        for key, fingerprint, path, line, pk in conn.execute(
+            "SELECT dedup_key, fingerprint, source_path, source_line, event_pk FROM events"
             f" WHERE dedup_key IN ({marks})",
             chunk,
         ):
-            found[key] = (fingerprint, path, line)
+            found[key] = (fingerprint, path, line, pk)
     return found

@@ -6,6 +6,14 @@ older one is migrated step by step (:data:`MIGRATIONS`: version ``n`` -> ``n + 1
 inside the one transaction that also bumps ``user_version``). Creating a new ledger is the
 migration from version 0 (an empty database).
 
+Version 2 (issue 7: "proof that nothing was lost") adds, per import, the row
+reconciliation (rows in stored / duplicate / conflicting events), the events an import
+found already stored (``import_links``), the source files its events name
+(``import_sources``) and the exchange's balance checkpoints (``balances``). The migration
+from version 1 backfills ``import_sources`` from the stored events; what version 1 never
+recorded (reconciliation, links, balances) stays NULL / empty and ``taxmargin check``
+says so.
+
 Amounts are exact decimal TEXT (never REAL); times are ISO 8601 UTC text of fixed width
 (``2024-03-01T12:00:00.000000Z``) so that text order is time order.
 """
@@ -29,7 +37,7 @@ __all__ = [
     "stored_time",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION = "taxmargin"
 
 #: SQL column names of the event cells, in ``codec.CONTENT_COLUMNS`` order (``id`` is
@@ -102,8 +110,48 @@ def _create_v1(conn: sqlite3.Connection) -> None:
     )
 
 
+_V2_DDL = """
+ALTER TABLE imports ADD COLUMN rows_stored INTEGER;
+ALTER TABLE imports ADD COLUMN rows_duplicate INTEGER;
+ALTER TABLE imports ADD COLUMN rows_conflict INTEGER;
+CREATE TABLE import_links (
+    import_id INTEGER NOT NULL REFERENCES imports(import_id),
+    event_pk INTEGER NOT NULL REFERENCES events(event_pk),
+    role TEXT NOT NULL CHECK (role IN ('duplicate', 'conflict')),
+    PRIMARY KEY (import_id, event_pk)
+) WITHOUT ROWID;
+CREATE TABLE import_sources (
+    import_id INTEGER NOT NULL REFERENCES imports(import_id),
+    source_path TEXT NOT NULL,
+    PRIMARY KEY (import_id, source_path)
+) WITHOUT ROWID;
+CREATE TABLE balances (
+    import_id INTEGER NOT NULL REFERENCES imports(import_id),
+    position INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    asset TEXT NOT NULL,
+    time TEXT NOT NULL,
+    balance TEXT NOT NULL,
+    skipped TEXT NOT NULL,
+    opening TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    source_line INTEGER NOT NULL,
+    PRIMARY KEY (import_id, position)
+) WITHOUT ROWID;
+INSERT INTO import_sources (import_id, source_path) SELECT DISTINCT import_id, source_path FROM events
+"""
+
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    """Version 1 -> 2: reconciliation columns, import links, import sources (backfilled
+    from the stored events), balance checkpoints (module docstring)."""
+    for statement in _V2_DDL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 #: version n -> the function that upgrades a version-n ledger to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1, 1: _v1_to_v2}
 
 
 def _user_version(conn: sqlite3.Connection) -> int:
@@ -137,7 +185,10 @@ def ensure_schema(conn: sqlite3.Connection, label: str) -> int:
     ``conn`` must be in autocommit mode (``isolation_level=None``).
     """
     version = _user_version(conn)
-    _check_identity(conn, version, label)
+    if version != 0:
+        # (version 0 is checked inside the write transaction only: another process creating
+        # the same new ledger at this moment must not look like "not a taxmargin ledger")
+        _check_identity(conn, version, label)
     if version == SCHEMA_VERSION:
         return version
     conn.execute("BEGIN IMMEDIATE")

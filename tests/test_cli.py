@@ -307,9 +307,9 @@ def test_demo_runs_and_writes_every_report(tmp_path: Path) -> None:
     assert forms["taxpayer"]["id"] == "XXX-XX-6789"  # masked (interfaces.md §3)
     assert (out / "form8949.csv").is_file()
     assert "Schedule D line 16" in done.stdout and "Form 4952 line 8" in done.stdout
-    # the §7.1 liquidation is in the demo: lot A long-term gain 49,455, lot B loss (25,620)
+    # the §7.1 liquidation is in the demo (us-margin.csv): lot A long-term gain 49,455, lot B loss (25,620)
     gains = {(r["account"], r["gain"]) for r in forms["form_8949"]}
-    assert ("kraken-margin", "49455.00") in gains and ("kraken-margin", "-25620.00") in gains
+    assert ("us-margin", "49455.00") in gains and ("us-margin", "-25620.00") in gains
     # running it again starts from a fresh ledger: same result
     again = run(tmp_path, "demo")
     assert again.returncode == 0

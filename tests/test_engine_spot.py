@@ -324,3 +324,25 @@ def test_engine_options() -> None:
                                                                 pool_by="universal")
     with pytest.raises(InputError, match="short_against_box"):
         EngineOptions(short_against_box="sometimes")
+
+
+# -- stand-alone fee rows tied to a trade (tax-rules.md §4.6) --------------------------------
+
+BNB_FEE_ROW = """
+time                | account | type  | sent     | received  | usd  | extra
+2025-01-02T00:00:00 | b       | trade | 2000 USD | 1 ETH     |      | id=E
+2025-01-02T00:00:00 | b       | trade | 5 USD    | 0.01 BNB  |      | id=N
+2025-06-01T12:00:00 | b       | trade | 1 ETH    | 3000 USDT | 3000 | id=S
+2025-06-01T12:00:00 | b       | fee   | 0.01 BNB |           | 6    | id=F
+"""
+
+
+def test_bnb_fee_row_in_the_same_second_is_the_trades_transaction_cost() -> None:
+    # §4.6: the BNB units are disposed of at FMV (6 vs basis 5), and the fee's USD value is
+    # a transaction cost of the crypto-for-crypto trade it paid for, so it reduces the ETH
+    # amount realized: 3,000 - 6 = 2,994 against basis 2,000 (§4.0(4) (h)(2)(ii)(B)).
+    s = run(BNB_FEE_ROW)
+    got = sorted((d.asset, d.proceeds_usd, d.basis_usd, d.purpose) for d in s.rows)
+    assert got == [("BNB", D("6"), D("5"), Purpose.FEE), ("ETH", D("2994"), D("2000"), Purpose.SALE)]
+    assert not any(d.liquidation for d in s.rows)
+    assert "nondeductible-fee" not in s.codes()

@@ -49,18 +49,22 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
         yield opened
 
 
+#: the current schema version (2 since issue 7; tests/reliability tests the 1 -> 2 migration)
+V = ledger_schema.SCHEMA_VERSION
+
+
 def test_new_ledger_records_its_schema_version(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     with Ledger.open(path) as ledger:
-        assert ledger.schema_version == 1
+        assert ledger.schema_version == V
         assert ledger.event_count() == 0 and ledger.imports() == [] and ledger.events() == []
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (V,)
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    assert meta["application"] == "taxmargin" and meta["schema_version"] == "1"
+    assert meta["application"] == "taxmargin" and meta["schema_version"] == str(V)
     conn.close()
     with Ledger.open(path) as again:  # reopening changes nothing
-        assert again.schema_version == 1
+        assert again.schema_version == V
 
 
 def test_same_file_twice_is_stored_once(ledger: Ledger) -> None:
@@ -120,7 +124,8 @@ def test_counts_of_an_import(ledger: Ledger) -> None:
     when = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     record = ledger.store(file, result, now=when)
     # 4 rows read = 2 in events + 1 non-taxable + 1 rejected (base.ImportResult accounting)
-    assert record == ImportRecord(1, "k.csv", file.sha256, "taxmargin-csv", when, 4, 2, 0, 1, 1, ())
+    assert record == ImportRecord(1, "k.csv", file.sha256, "taxmargin-csv", when, 4, 2, 0, 1, 1, (),
+                                  rows_stored=2, rows_duplicate=0, rows_conflict=0)
     assert ledger.imports() == [record]
 
 
@@ -230,16 +235,16 @@ def test_older_schema_is_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with Ledger.open(path) as ledger:
         store(ledger, csv_file("k.csv", [fill(0)]))
 
-    def to_v2(conn: sqlite3.Connection) -> None:
+    def to_next(conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE notes (text TEXT)")
 
-    monkeypatch.setattr(ledger_schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(ledger_schema.MIGRATIONS, 1, to_v2)
+    monkeypatch.setattr(ledger_schema, "SCHEMA_VERSION", V + 1)
+    monkeypatch.setitem(ledger_schema.MIGRATIONS, V, to_next)
     with Ledger.open(path) as ledger:
-        assert ledger.schema_version == 2 and ledger.event_count() == 1
+        assert ledger.schema_version == V + 1 and ledger.event_count() == 1
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (2,)
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    assert conn.execute("PRAGMA user_version").fetchone() == (V + 1,)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(V + 1),)
     assert conn.execute("SELECT count(*) FROM notes").fetchone() == (0,)
     conn.close()
 
@@ -252,12 +257,12 @@ def test_a_failed_migration_changes_nothing(tmp_path: Path, monkeypatch: pytest.
         conn.execute("CREATE TABLE half (x)")
         raise sqlite3.OperationalError("boom")
 
-    monkeypatch.setattr(ledger_schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(ledger_schema.MIGRATIONS, 1, broken)
+    monkeypatch.setattr(ledger_schema, "SCHEMA_VERSION", V + 1)
+    monkeypatch.setitem(ledger_schema.MIGRATIONS, V, broken)
     with pytest.raises(LedgerError, match="boom"):
         Ledger.open(path)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (V,)
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone() == (0,)
     conn.close()
 

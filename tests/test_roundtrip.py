@@ -56,7 +56,7 @@ def test_export_then_import_into_an_empty_ledger_gives_the_same_forms(tmp_path: 
 
 def test_importing_the_export_into_the_same_ledger_adds_nothing(tmp_path: Path) -> None:
     ledger_path = tmp_path / "l.db"
-    _import_all(ledger_path, [DEMO / "gemini.csv", DEMO / "kraken-margin.csv"])
+    _import_all(ledger_path, [DEMO / "gemini.csv", DEMO / "us-margin.csv"])
     exported = tmp_path / "e.csv"
     api.export_csv(ledger_path, exported)
     with Ledger.open(ledger_path) as ledger:

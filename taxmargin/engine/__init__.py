@@ -9,7 +9,7 @@ consumed), income, interest, funding paid and diagnostics. Modules:
   function that consumes and splits lots;
 - ``state``: the mutable state of one run; ``dispose``: acquire / dispose / remove;
 - ``trade`` (fee rules §4.0(4), §4.6), ``spot``, ``margin``, ``shorts`` (§4.3),
-  ``perps`` (§4.7), ``liqfees`` (stand-alone liquidation fees, §4.2);
+  ``perps`` (§4.7), ``liqfees`` (stand-alone fee rows of a trade or liquidation, §4.2, §4.6);
 - ``run``: ``book`` itself: ordering, dispatch, the Booking.
 """
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from taxmargin.booking import Booking, Liability, OpenLot, OpenShort
-from taxmargin.engine.liqfees import liquidation_fees
+from taxmargin.engine.liqfees import attached_fees
 from taxmargin.engine.margin import (
     book_borrow,
     book_interest,
@@ -62,7 +62,8 @@ def _order(ev: EventBase) -> tuple[datetime, str, int, int, str, str]:
     return (*ev.sort_key, ev.type_name, ev.event_id)
 
 
-def _dispatch(st: State, ev: EventBase, extra_fee: Decimal, liquidation_fee: bool) -> None:
+def _dispatch(st: State, ev: EventBase, extra_fee: Decimal, fee_of: bool | None) -> None:
+    """``fee_of``: for a stand-alone fee tied to a trade, whether that trade is a liquidation."""
     match ev:
         case Trade():  # Liquidation included
             book_trade(st, ev, extra_fee)
@@ -79,7 +80,7 @@ def _dispatch(st: State, ev: EventBase, extra_fee: Decimal, liquidation_fee: boo
         case Interest():
             book_interest(st, ev)
         case Fee():
-            book_fee(st, ev, liquidation_fee)
+            book_fee(st, ev, fee_of)
         case Income():
             book_income(st, ev)
         case Spend():
@@ -112,9 +113,9 @@ def book(
     chosen = [ev for ev in events if until is None or ev.time < until]
     chosen.sort(key=_order)
     st = State(plan, options)
-    extra, fee_rows = liquidation_fees(chosen)
+    extra, fee_rows = attached_fees(chosen)
     for index, ev in enumerate(chosen):
-        _dispatch(st, ev, extra.get(index, ZERO), index in fee_rows)
+        _dispatch(st, ev, extra.get(index, ZERO), fee_rows.get(index))
         if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
             progress(index + 1)
     return _result(st)

@@ -122,17 +122,19 @@ def book_spend(st: State, ev: Spend) -> None:
     event_fee(st, ev, Purpose.FEE)
 
 
-def book_fee(st: State, ev: Fee, liquidation_fee: bool) -> None:
+def book_fee(st: State, ev: Fee, fee_of: bool | None) -> None:
     """A stand-alone fee (§4.6). Crypto: a disposal of the fee units at FMV. When charged
-    with a liquidation in the same account and second (``liquidation_fee``) its value has
-    already reduced that liquidation's amount realized (§4.2) and its disposal is flagged;
-    a fiat fee otherwise has no tax effect."""
+    with a trade in the same account and second (``fee_of`` is not None; True for a
+    liquidation) its value has already been counted as that trade's transaction cost
+    (§4.2, §4.6) and a liquidation's fee disposal is flagged; a fiat fee tied to no trade
+    has no tax effect."""
+    liquidation_fee = bool(fee_of)
     sent = ev.sent
     if sent is None:
         st.diag(Severity.ERROR, "bad-event", "fee without sent units: skipped", ev.source)
         return
     if sent.asset in FIAT:
-        if liquidation_fee:
+        if fee_of is not None:
             st.main_usd(ev, sent)  # only to flag a missing price of a non-USD fiat fee
         else:
             st.diag(Severity.INFO, "nondeductible-fee",
