@@ -22,14 +22,15 @@ ROOT = BENCH.parent
 class Measured:
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float
     returncode: int
     stdout: str
     stderr: str
 
 
 def measure(argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> Measured:
-    """Run ``argv`` to completion; wall-clock seconds and the child's own ru_maxrss (MB),
-    taken from ``os.wait4`` (so other children of this process do not count)."""
+    """Run ``argv`` to completion: wall-clock seconds, and from ``os.wait4`` the child's own
+    ru_maxrss (MB) and CPU seconds (user + system; robust when the machine is shared)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
@@ -38,7 +39,8 @@ def measure(argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | N
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, out.read(), err.read())
+        return Measured(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, proc.returncode,
+                        out.read(), err.read())
 
 
 def stage_child(*args: str) -> dict[str, Any]:

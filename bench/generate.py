@@ -27,7 +27,7 @@ from rows import BinanceWriter, GenericWriter  # noqa: E402
 
 __all__ = ["generate", "main"]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 def generate(events: int, seed: int, out: Path, binance: Path | None = None) -> dict[str, Any]:

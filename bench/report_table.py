@@ -10,7 +10,7 @@ from rich.table import Table
 
 __all__ = ["print_run", "print_growth", "fit_exponent", "stage_rows"]
 
-console = Console()
+console = Console(width=130)
 
 
 def fit_exponent(ns: list[int], values: list[float]) -> float | None:
@@ -48,12 +48,15 @@ def stage_rows(run: dict[str, Any]) -> list[Row]:
                  totals["peak_rss_mb"]))
     if "cli" in run:
         cli = run["cli"]
-        rows.append(("CLI taxmargin import", cli["import"]["seconds"], None, cli["import"]["peak_rss_mb"]))
-        rows.append(("CLI taxmargin report --format json", cli["report_json"]["seconds"], None,
-                     cli["report_json"]["peak_rss_mb"]))
-        rows.append(("= CLI end to end (json)", cli["end_to_end_seconds"], None, cli["peak_rss_mb"]))
+        rows.append(("CLI taxmargin import", cli["import"]["seconds"], cli["import"].get("cpu_seconds"),
+                     cli["import"]["peak_rss_mb"]))
+        rows.append(("CLI taxmargin report --format json", cli["report_json"]["seconds"],
+                     cli["report_json"].get("cpu_seconds"), cli["report_json"]["peak_rss_mb"]))
+        rows.append(("= CLI end to end (json)", cli["end_to_end_seconds"], cli.get("end_to_end_cpu_seconds"),
+                     cli["peak_rss_mb"]))
         again = cli["report_again_source_hidden"]
-        rows.append(("CLI report again, source hidden", again["seconds"], None, again["peak_rss_mb"]))
+        rows.append(("CLI report again, source hidden", again["seconds"], again.get("cpu_seconds"),
+                     again["peak_rss_mb"]))
     return rows
 
 
@@ -75,28 +78,32 @@ def print_run(run: dict[str, Any]) -> None:
 
 
 def print_growth(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Time and memory against N per stage, with fitted exponents; returns them."""
+    """Time (wall and CPU) and memory against N per stage, with fitted exponents."""
     ns = [r["events"] for r in runs]
-    by_stage: dict[str, list[tuple[float, float]]] = {}
+    by_stage: dict[str, list[tuple[float, float | None, float]]] = {}
     for run in runs:
-        for stage, seconds, _, peak in stage_rows(run):
-            by_stage.setdefault(stage, []).append((seconds, peak))
+        for stage, seconds, cpu, peak in stage_rows(run):
+            by_stage.setdefault(stage, []).append((seconds, cpu, peak))
     table = Table(title="growth: time ~ N^b, memory ~ N^c (least squares on log-log)")
     table.add_column("stage")
     for n in ns:
-        table.add_column(f"s @ {n:,}", justify="right")
-    table.add_column("b (time)", justify="right")
+        table.add_column(f"CPU s @ {n:,}", justify="right")
+    table.add_column("b (CPU)", justify="right")
+    table.add_column("b (wall)", justify="right")
     table.add_column(f"MB @ {ns[-1]:,}", justify="right")
     table.add_column("c (memory)", justify="right")
     out: dict[str, Any] = {}
     for stage, values in by_stage.items():
         if len(values) != len(ns):
             continue
-        b = fit_exponent(ns, [v[0] for v in values])
-        c = fit_exponent(ns, [v[1] for v in values])
-        out[stage] = {"seconds": [v[0] for v in values], "peak_rss_mb": [v[1] for v in values],
-                      "time_exponent": b, "memory_exponent": c}
-        table.add_row(stage, *(f"{v[0]:.2f}" for v in values), "-" if b is None else f"{b:.2f}",
-                      f"{values[-1][1]:.0f}", "-" if c is None else f"{c:.2f}")
+        cpus = [v[1] for v in values]
+        b_wall = fit_exponent(ns, [v[0] for v in values])
+        b_cpu = None if any(c is None for c in cpus) else fit_exponent(ns, [float(c or 0) for c in cpus])
+        c = fit_exponent(ns, [v[2] for v in values])
+        out[stage] = {"seconds": [v[0] for v in values], "cpu_seconds": cpus, "peak_rss_mb": [v[2] for v in values],
+                      "time_exponent_wall": b_wall, "time_exponent_cpu": b_cpu, "memory_exponent": c}
+        table.add_row(stage, *("-" if v[1] is None else f"{v[1]:.2f}" for v in values),
+                      "-" if b_cpu is None else f"{b_cpu:.2f}", "-" if b_wall is None else f"{b_wall:.2f}",
+                      f"{values[-1][2]:.0f}", "-" if c is None else f"{c:.2f}")
     console.print(table)
     return {"events": ns, "stages": out}

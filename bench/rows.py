@@ -34,7 +34,7 @@ __all__ = ["GENERIC_COLUMNS", "fx", "iso", "Leg", "GenericWriter", "BinanceWrite
 Leg = tuple[str, str, str, int]
 
 _INDEX = {name: i for i, name in enumerate(GENERIC_COLUMNS)}
-_BINANCE_HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"\r\n'
+_BINANCE_HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"\n'
 _USER = "12345678"
 
 
@@ -113,5 +113,5 @@ class BinanceWriter:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
         write = self.stream.write
         for account, operation, coin, change in legs:
-            write(f'"{_USER}","{when}","{account}","{operation}","{coin}","{_signed8(change)}",""\r\n')
+            write(f'"{_USER}","{when}","{account}","{operation}","{coin}","{_signed8(change)}",""\n')
         self.rows += len(legs)

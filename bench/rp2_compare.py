@@ -190,9 +190,12 @@ def run_method(method: str, work: Path, csv_path: Path, ods: Path, config: Path)
                 "rp2_unrounded": str(_cents(raw[(year, term)])), "agree": ours == theirs == lines[term],
             }
     tm_seconds = sum(s.seconds for s in steps)
+    tm_cpu = sum(s.cpu_seconds for s in steps)
     tm_peak = max(s.peak_rss_mb for s in steps)
     return {
         "method": method, "rp2_seconds": round(rp2.seconds, 2), "rp2_peak_rss_mb": round(rp2.peak_rss_mb, 1),
+        "rp2_cpu_seconds": round(rp2.cpu_seconds, 2), "taxmargin_cpu_seconds": round(tm_cpu, 2),
+        "cpu_speedup": round(rp2.cpu_seconds / tm_cpu, 1),
         "taxmargin_seconds": round(tm_seconds, 2), "taxmargin_peak_rss_mb": round(tm_peak, 1),
         "taxmargin_steps": {"import": round(steps[0].seconds, 2), "report 2024": round(steps[1].seconds, 2),
                             "report 2025": round(steps[2].seconds, 2)},
@@ -204,11 +207,12 @@ def run_method(method: str, work: Path, csv_path: Path, ods: Path, config: Path)
 
 def show(results: list[dict[str, Any]], trades: int) -> None:
     table = Table(title=f"taxmargin vs rp2 1.7.2 CLI, {trades:,} spot trades (wall clock, peak RSS per process)")
-    for col in ("method", "rp2 s", "taxmargin s", "speed-up", "rp2 MB", "taxmargin MB", "memory ratio",
-                "8949 rows", "gains agree to the cent"):
+    for col in ("method", "rp2 s", "taxmargin s", "speed-up", "CPU s rp2 / taxmargin", "CPU speed-up", "rp2 MB",
+                "taxmargin MB", "memory ratio", "8949 rows", "gains agree to the cent"):
         table.add_column(col, justify="right")
     for r in results:
         table.add_row(r["method"], f"{r['rp2_seconds']:.1f}", f"{r['taxmargin_seconds']:.1f}", f"{r['speedup']}x",
+                      f"{r['rp2_cpu_seconds']:.1f} / {r['taxmargin_cpu_seconds']:.1f}", f"{r['cpu_speedup']}x",
                       f"{r['rp2_peak_rss_mb']:.0f}", f"{r['taxmargin_peak_rss_mb']:.0f}", f"{r['memory_ratio']}x",
                       f"{r['rows']['rp2']:,} / {r['rows']['taxmargin']:,}", "yes" if r["agree"] else "NO")
     console.print(table)

@@ -89,12 +89,15 @@ def run_cli(csv_path: Path, work: Path, year: int) -> dict[str, Any]:
     for name, done in (("import", imported), ("report", reported), ("report again", again)):
         if done.returncode not in (0, 1):
             raise RuntimeError(f"taxmargin {name} failed ({done.returncode}): {done.stderr[-3000:]}")
+    def fig(done: Any) -> dict[str, float]:
+        return {"seconds": round(done.seconds, 3), "cpu_seconds": round(done.cpu_seconds, 3),
+                "peak_rss_mb": round(done.peak_rss_mb, 1)}
+
     return {
-        "import": {"seconds": round(imported.seconds, 3), "peak_rss_mb": round(imported.peak_rss_mb, 1)},
-        "report_json": {"seconds": round(reported.seconds, 3), "peak_rss_mb": round(reported.peak_rss_mb, 1)},
-        "report_again_source_hidden": {"seconds": round(again.seconds, 3), "peak_rss_mb": round(again.peak_rss_mb, 1),
-                                       "exit": again.returncode},
+        "import": fig(imported), "report_json": fig(reported),
+        "report_again_source_hidden": {**fig(again), "exit": again.returncode},
         "end_to_end_seconds": round(imported.seconds + reported.seconds, 3),
+        "end_to_end_cpu_seconds": round(imported.cpu_seconds + reported.cpu_seconds, 3),
         "peak_rss_mb": round(max(imported.peak_rss_mb, reported.peak_rss_mb), 1),
     }
 
@@ -152,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--events", type=int)
     what.add_argument("--growth", help="comma-separated event counts, e.g. 10000,100000,1000000")
+    what.add_argument("--show", type=Path, help="print the tables of an earlier results JSON (no run)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--formats", default="json", help="json | all | a list such as json,xlsx,pdf")
@@ -159,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cli", action="store_true", help="also time the real taxmargin commands end to end")
     parser.add_argument("--json", type=Path, default=OUT / "results.json")
     args = parser.parse_args(argv)
+    if args.show is not None:
+        shown = json.loads(args.show.read_text())
+        for run in shown["runs"]:
+            print_run(run)
+        if len(shown["runs"]) > 1:
+            print_growth(shown["runs"])
+        return 0
     formats = ALL_FORMATS if args.formats == "all" else args.formats
     sizes = [args.events] if args.events else [int(n) for n in args.growth.split(",") if n.strip()]
     OUT.mkdir(parents=True, exist_ok=True)

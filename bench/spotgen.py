@@ -16,8 +16,11 @@ Built so that rp2 and taxmargin must agree to the cent, whatever the lot method:
   net price (0.999 x price) and taxmargin's the gross USD with a USD fee: both realize
   ``quantity x price x 0.999`` exactly (taxmargin: cash sale, proceeds = USD - fee, §4.0(4)).
 - **Numbers rp2 reads exactly.** rp2 reads cells as floats and re-parses them with 11
-  decimals; quantities (6 dp), prices (2 dp), net prices (5 dp) and fees (11 dp, < $100)
+  decimals; quantities (4 dp), prices (4 dp), net prices (7 dp) and fees (11 dp, < $10)
   survive that round trip, which :func:`check_float_exact` asserts for every number.
+- **Long-term lots exist.** During the first burst a sale never takes the last 30 % of
+  the units bought in that burst, so lots bought in 2024 are still there to be sold
+  long-term in 2025 (FIFO takes them first, LIFO last).
 - One account (``coinbase``), so the 2025 per-account rule changes nothing; strictly
   increasing times.
 """
@@ -36,6 +39,8 @@ START = 1_704_067_200  # 2024-01-01T00:00:00Z
 #: (first second, end second exclusive) of the two trading bursts
 BURSTS = ((START, START + 290 * DAY), (START + 691 * DAY, START + 731 * DAY))
 FEE_RATE = Decimal("0.001")
+TICK = Decimal("0.0001")
+LOT = Decimal("0.0001")
 ASSETS = {"ETH": 2_300.0, "SOL": 100.0}
 
 
@@ -44,8 +49,8 @@ class SpotTrade:
     ts: int
     buy: bool
     asset: str
-    quantity: Decimal  # 6 decimals
-    price: Decimal  # USD per unit, 2 decimals (unique among an asset's buys)
+    quantity: Decimal  # 4 decimals
+    price: Decimal  # USD per unit, 4 decimals (unique among an asset's buys)
 
     @property
     def usd(self) -> Decimal:
@@ -82,23 +87,31 @@ def spot_history(trades: int, seed: int) -> list[SpotTrade]:
     rng = random.Random(seed)
     log_price = {a: math.log(p) for a, p in ASSETS.items()}
     held = {a: Decimal(0) for a in ASSETS}
+    core = {a: Decimal(0) for a in ASSETS}  # units kept through the first burst
     used: dict[str, set[Decimal]] = {a: set() for a in ASSETS}
     out: list[SpotTrade] = []
     last = START
     for ts in _times(trades, rng):
         asset = rng.choice(("ETH", "SOL"))
-        log_price[asset] += 0.6 * math.sqrt((ts - last) / (365 * DAY)) * rng.gauss(0, 1)
+        step = 0.6 * math.sqrt(min(ts - last, 30 * DAY) / (365 * DAY)) * rng.gauss(0, 1)
+        low, high = math.log(ASSETS[asset] / 2), math.log(ASSETS[asset] * 2)
+        moved = log_price[asset] + step  # reflected into [start / 2, 2 x start]
+        log_price[asset] = min(max(moved, 2 * low - moved), 2 * high - moved)
         last = ts
-        price = Decimal(round(math.exp(log_price[asset]), 2)).quantize(Decimal("0.01"))
+        price = Decimal(round(math.exp(log_price[asset]), 4)).quantize(TICK)
         usd = min(max(rng.lognormvariate(math.log(600), 0.9), 30.0), 9_000.0)
-        quantity = (Decimal(usd) / price).quantize(Decimal("0.000001"))
-        buy = held[asset] == 0 or rng.random() < 0.52
+        quantity = (Decimal(usd) / price).quantize(LOT)
+        first_burst = ts < BURSTS[0][1]
+        free = held[asset] - (core[asset] if first_burst else 0)
+        buy = free < LOT or rng.random() < 0.52
         if not buy:
-            quantity = min(quantity, held[asset]) if rng.random() < 0.9 else held[asset]
+            quantity = min(quantity, free)
         else:
             while price in used[asset]:
-                price += Decimal("0.01")
+                price += TICK
             used[asset].add(price)
+            if first_burst:
+                core[asset] += (quantity * Decimal("0.3")).quantize(LOT)
         trade = SpotTrade(ts, buy, asset, quantity, price)
         for number in (trade.quantity, trade.price, trade.fee, trade.net_price):
             check_float_exact(number)

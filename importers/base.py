@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -27,6 +28,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 from dateutil import parser as date_parser
 
 from taxmargin.errors import AmbiguousFormat, Diagnostic, InputError, RowError, UnknownFormat
+from taxmargin.importers.accounting import BalanceCheckpoint, BalanceRow, accounting_gap, balance_checkpoints
 from taxmargin.models import Amount, EventBase, SourceRef
 from taxmargin.money import DecimalParseError, parse_decimal
 
@@ -42,6 +44,12 @@ __all__ = [
     "detect_layout",
     "parse_utc",
     "MAX_FILE_BYTES",
+    "BalanceCheckpoint",
+    "BalanceRow",
+    "accounting_gap",
+    "balance_checkpoints",
+    "check_resync",
+    "redact_ids",
 ]
 
 #: Files larger than this are refused (a real yearly export is far smaller; see issue 6 for
@@ -100,6 +108,9 @@ class ImportResult:
     diagnostics: tuple[Diagnostic, ...] = ()
     #: parallel to ``events``: how many input rows each event was built from
     rows_per_event: tuple[int, ...] = ()
+    #: the exchange's own running balances, where the export states them (issue 7;
+    #: :func:`balance_checkpoints`); ``taxmargin check`` compares the ledger with them
+    balances: tuple[BalanceCheckpoint, ...] = ()
 
     @property
     def rows_rejected(self) -> int:
@@ -183,6 +194,8 @@ def load_file(path: Path, name: str | None = None) -> FileText:
         text, encoding = decode_bytes(data)
     except InputError as exc:
         raise InputError(f"{display}: {exc}") from None
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")  # old Mac "CSV (Macintosh)": CR alone ends a line
     return FileText(
         name=display,
         text=text.replace("\x00", ""),
@@ -348,6 +361,7 @@ class CsvLayout:
                 return
             except csv.Error as exc:
                 source = SourceRef(file.name, line_before + 1)
+                check_resync(exc, source, header_index + reader.line_num - line_before)
                 line_before = header_index + reader.line_num
                 yield RowError(source, "(row)", "", f"malformed CSV: {exc}")
                 continue
@@ -400,7 +414,8 @@ def detect_layout(file: FileText, layouts: Sequence[Layout]) -> Layout:
                     best = (score, layout.name, cells)
     seen_line = next((line for line in head if line.strip()), "")
     seen = best[2] if best[2] else _split_header(seen_line, ",")
-    shown = ", ".join(repr(c[:40]) for c in seen[:20]) + (" ..." if len(seen) > 20 else "")
+    shown = ", ".join(repr(redact_ids(c[:40])) for c in seen[:20]) + (" ..." if len(seen) > 20 else "")
+    shown = shown or "(no readable header row)"
     closest = f"; closest known layout: {best[1]} ({best[0]:.0%} of columns in common)" if best[1] else ""
     raise UnknownFormat(f"{file.name}: unknown format; header seen: {shown}{closest}")
 
@@ -410,3 +425,27 @@ def amount(quantity: Decimal | None, asset: str) -> Amount | None:
     if quantity is None or quantity == 0 or not asset:
         return None
     return Amount(abs(quantity), asset)
+
+
+def check_resync(exc: csv.Error, source: SourceRef, lines: int) -> None:
+    """After a CSV error on a record that spanned ``lines`` physical lines: a quoted field
+    over :data:`MAX_FIELD_CHARS` that runs over several lines leaves the reader inside the
+    field, so every later "row" would be a piece of it (a 50 MB field of short lines would
+    become millions of junk rows). That stops the file (:class:`InputError`, nothing
+    stored); a too-long field on one line is just a rejected row."""
+    if lines > 1 and "field larger than field limit" in str(exc):
+        raise InputError(
+            f"{source}: a quoted field is longer than {MAX_FIELD_CHARS:,} characters and runs over "
+            f"{lines:,} lines: the rest of the file cannot be read as CSV (nothing was imported)"
+        )
+
+
+#: Tokens that look like account ids, keys or hashes: 6+ word characters with a digit.
+_ID_TOKEN = re.compile(r"(?<![\w-])(?=[\w-]*[0-9])[\w-]{6,}")
+
+
+def redact_ids(text: str) -> str:
+    """``text`` with id-like tokens (``UID: 70011122`` -> ``UID: …``) replaced: messages
+    show the header of an unknown file, which may be an exchange's account preamble
+    (issue 7: "logs print no more of a row than needed")."""
+    return _ID_TOKEN.sub("…", text)

@@ -35,15 +35,19 @@ pool (tax-rules.md §5.1, U6) -> non-taxable rows. Unknown types are rejected (f
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC
 from typing import ClassVar
 
 from taxmargin.importers.base import (
+    BalanceCheckpoint,
+    BalanceRow,
     CsvLayout,
     FileText,
     ImportResult,
     Layout,
     RowContext,
+    balance_checkpoints,
 )
 from taxmargin.importers.bybit_shared import (
     NO_VALUE,
@@ -73,6 +77,7 @@ from taxmargin.models import (
     SourceRef,
     Withdrawal,
 )
+from taxmargin.money import ZERO
 
 __all__ = ["LAYOUTS", "BybitContractLog", "BybitUta", "BybitUtaIds"]
 
@@ -111,7 +116,8 @@ class _UtaLog(CsvLayout):
                 rows.append(row)
         rows.sort(key=lambda r: (r.time, r.source))
         _book(col, rows)
-        return col.result()
+        result = col.result()
+        return replace(result, balances=_checkpoints(rows, result))
 
     def _row(self, ctx: RowContext) -> UtaRow | None:
         time = row_time(ctx, self.time_column, UTC)
@@ -191,6 +197,22 @@ def _book(col: Collector, rows: list[UtaRow]) -> None:
         spot_fill(col, group, debt)
     for group in conversions.values():
         conversion(col, group, debt)
+
+
+def _checkpoints(rows: list[UtaRow], result: ImportResult) -> tuple[BalanceCheckpoint, ...]:
+    """``Wallet Balance`` as checkpoints of account ``bybit`` (issue 7). A negative wallet
+    balance is a liability (the implied ``Borrow`` events, ``bybit_uta_events``): units
+    held = max(balance, 0). Transfers between own Bybit accounts and Earn moves are rows
+    without events (``skipped``)."""
+    skipped = {row.source for row in result.non_taxable}
+    stated = [
+        BalanceRow(source=row.source, time=row.time, account=ACCOUNT, asset=row.currency, stream="",
+                   before=max(row.balance - row.change, ZERO), after=max(row.balance, ZERO),
+                   skipped=row.source in skipped)
+        for row in rows
+        if row.balance is not None
+    ]
+    return balance_checkpoints(stated)
 
 
 class BybitUta(_UtaLog):

@@ -26,6 +26,7 @@ from taxmargin.importers.base import (
     Layout,
     NonTaxableRow,
     _split_header,
+    check_resync,
 )
 
 from taxmargin.codec import GENERIC_COLUMNS, REQUIRED_COLUMNS, content_key
@@ -127,7 +128,9 @@ def _data_rows(reader: Any, header_index: int, width: int, name: str) -> Iterato
         except StopIteration:
             return
         except csv.Error as exc:
-            yield RowError(SourceRef(name, line_before + 1), "(row)", "", f"malformed CSV: {exc}")
+            source = SourceRef(name, line_before + 1)
+            check_resync(exc, source, header_index + reader.line_num - line_before)
+            yield RowError(source, "(row)", "", f"malformed CSV: {exc}")
             line_before = header_index + reader.line_num
             continue
         source = SourceRef(name, line_before + 1)

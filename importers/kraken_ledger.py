@@ -10,21 +10,30 @@ read here (:class:`LedgerRow`) and turned into events by
 ``amount`` is signed and excludes ``fee``; ``fee`` is charged in the row's asset (or in
 ``feecurrency`` when that column is filled); ``balance`` = previous + amount − fee, which is
 checked per asset and wallet (a ``balance-mismatch`` warning points at gaps in the
-export). Rows with an empty ``txid`` are pending/failed and are skipped [FEEL] [BT-kraken].
+export) and kept as the file's balance checkpoints (:func:`ledger_checkpoints`, issue 7).
+Rows with an empty ``txid`` are pending/failed and are skipped [FEEL] [BT-kraken].
 ``time`` has no zone: Kraken documents UTC.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
 from taxmargin.errors import Severity
-from taxmargin.importers.base import CsvLayout, FileText, ImportResult, RowContext
+from taxmargin.importers.base import (
+    BalanceCheckpoint,
+    BalanceRow,
+    CsvLayout,
+    FileText,
+    ImportResult,
+    RowContext,
+    balance_checkpoints,
+)
 from taxmargin.importers.coinbase_common import ResultBuilder
-from taxmargin.importers.kraken_common import kraken_asset, unwrap_quoted_rows
+from taxmargin.importers.kraken_common import ACCOUNT, KFEE, kraken_asset, unwrap_quoted_rows
 from taxmargin.importers.kraken_ledger_events import build_ledger_events
 from taxmargin.importers.kraken_rows import LedgerRow
 from taxmargin.models import SourceRef
@@ -79,7 +88,8 @@ class _KrakenLedger(CsvLayout):
                               "(Kraken's documented zone)", rows[0].source)
         check_balances(rows, builder)
         build_ledger_events(rows, builder)
-        return builder.result()
+        result = builder.result()
+        return replace(result, balances=ledger_checkpoints(rows, result))
 
 
 class KrakenLedgerOldest(_KrakenLedger):
@@ -189,3 +199,28 @@ def check_balances(rows: list[LedgerRow], builder: ResultBuilder) -> None:
                          f"({last[key]} + {change}); rows may be missing from the export",
                          row.source, severity=Severity.WARNING)
         last[key] = row.balance
+
+
+def _change(row: LedgerRow) -> Decimal:
+    """The row's change of its own asset code's balance: amount − fee (a fee charged in
+    another currency, ``feecurrency``, leaves this balance alone) [KR-L]."""
+    return row.amount - (row.fee if row.fee_asset == row.asset else Decimal(0))
+
+
+def ledger_checkpoints(rows: list[LedgerRow], result: ImportResult) -> tuple[BalanceCheckpoint, ...]:
+    """The ``balance`` column as checkpoints of account ``kraken`` (issue 7).
+
+    Kraken keeps one balance per asset code and wallet (``DOT``, ``DOT.S``, ``spot / main``,
+    ``earn / bonded``...); the pool is their sum (tax-rules.md §5.1, U6). Rows the importer
+    knowingly skips (moves between those wallets) count as ``skipped``; rejected rows do
+    not, so a balance check points at them. ``KFEE`` is not an asset (no checkpoints).
+    """
+    skipped = {row.source for row in result.non_taxable}
+    stated = [
+        BalanceRow(source=row.source, time=row.time, account=ACCOUNT, asset=row.asset,
+                   stream=f"{row.raw_asset} {row.wallet}", before=row.balance - _change(row),
+                   after=row.balance, skipped=row.source in skipped)
+        for row in rows
+        if row.balance is not None and row.asset != KFEE
+    ]
+    return balance_checkpoints(stated)

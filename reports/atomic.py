@@ -1,5 +1,12 @@
 """Write-then-rename so an interrupted ``report`` leaves the previous complete output or
-none, never a half-written file (issue 7, interrupted runs)."""
+none, never a half-written file (issue 7, interrupted runs).
+
+The content goes to a hidden temporary file beside the target (``.NAME.XXXX.tmp``, same
+folder, so the rename is atomic), is flushed to disk (``fsync``), and only then renamed
+over the target; the folder is synced after the rename where the system allows it, so a
+power cut cannot leave an empty file under the target's name either. A process killed
+before the rename leaves at most the hidden temporary file.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,25 @@ def _umask() -> int:
     return mask
 
 
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable; not every system can open a folder (Windows): best effort."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it over ``target``."""
@@ -29,7 +55,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports are ordinary files
+        _fsync_file(tmp)
         os.replace(tmp, target)
+        _fsync_dir(target.parent)
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -22,6 +22,7 @@ from taxmargin.reports.build_review import (
 from taxmargin.reports.forms import Carryforward, Form4952, ScheduleD, TaxForms
 
 from taxmargin.errors import Diagnostic, Severity
+from taxmargin.gcpause import gc_paused
 from taxmargin.money import ZERO, fmt_money, to_cents
 from taxmargin.profile import Profile
 from taxmargin.rules.us import TaxYear, form_4952, schedule_d
@@ -94,6 +95,7 @@ def _build_diagnostics(ty: TaxYear, f4952: Form4952) -> list[Diagnostic]:
     return out
 
 
+@gc_paused()  # one row per disposal, no reference cycles (taxmargin.gcpause)
 def build_forms(year: TaxYear, profile: Profile) -> TaxForms:
     """Form 8949 (§1), Schedule D with the carryover worksheet (§2), Form 4952 (§3), the
     carryforward for next year's profile, income, open positions, review and diagnostics."""

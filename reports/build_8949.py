@@ -5,7 +5,7 @@ totals (§1.5), and Exception 2 summary rows with the attached statement (§1.6)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from taxmargin.reports.forms import (
     Form8949,
@@ -16,8 +16,9 @@ from taxmargin.reports.forms import (
 )
 
 from taxmargin.booking import Disposal, Purpose, Term
+from taxmargin.engine.frozen import positional
 from taxmargin.models import SourceRef
-from taxmargin.money import ZERO, to_cents, to_whole_dollars
+from taxmargin.money import CENT, ZERO, to_whole_dollars
 from taxmargin.rules.rows import YearRow
 
 __all__ = [
@@ -33,6 +34,12 @@ __all__ = [
 #: Print order (tax-rules.md §1.1, recommended): Part I A,B,C,G,H,I then Part II D,E,F,J,K,L.
 BOX_ORDER: tuple[str, ...] = ("A", "B", "C", "G", "H", "I", "D", "E", "F", "J", "K", "L")
 _PART_OF_BOX = {box: ("I" if i < 6 else "II") for i, box in enumerate(BOX_ORDER)}
+_BOX_RANK = {box: i for i, box in enumerate(BOX_ORDER)}
+#: ``Form8949Row`` with every field positional, faster (``taxmargin.engine.frozen``)
+_make_row = positional(Form8949Row)
+#: Text of the enum values (``member.value``, looked up without the enum machinery)
+_TERM_TEXT: dict[Term, str] = {term: term.value for term in Term}
+_PURPOSE_TEXT: dict[Purpose, str] = {purpose: purpose.value for purpose in Purpose}
 
 #: Description suffix per purpose (tax-rules.md §1.3 col (a); §4.3, §4.4, §4.6, §4.7).
 _PURPOSE_NOTE: dict[Purpose, str] = {
@@ -74,40 +81,69 @@ def describe(disposal: Disposal) -> str:
 
 def _column(value: Decimal, whole_dollars: bool) -> Decimal:
     """Cents half-up; with ``round_whole_dollars`` the cents amount rounded to dollars
-    ("drop cent amounts under 50 cents ...", [I8949], tax-rules.md §1.7)."""
-    cents = to_cents(value)
+    ("drop cent amounts under 50 cents ...", [I8949], tax-rules.md §1.7). ``to_cents``
+    inlined (the same ``quantize``; a positional rounding argument is much faster)."""
+    cents = value.quantize(CENT, ROUND_HALF_UP)
     return to_whole_dollars(cents) if whole_dollars else cents
+
+
+#: Column (g) of every row: no adjustment codes yet, 0 rounded like any amount.
+_NO_ADJUSTMENT = {whole: _column(ZERO, whole) for whole in (False, True)}
 
 
 def form8949_row(row: YearRow, *, whole_dollars: bool = False) -> Form8949Row:
     """One Form 8949 row (tax-rules.md §1.3, §1.7): (d), (e), (g) rounded per row, then
     (h) = (d) - (e) + (g) from the rounded values so every row foots. No adjustment
     codes yet (no 1099-DA reconciliation): (f) empty, (g) 0."""
+    return _row(row, whole_dollars, {})
+
+
+def _source_texts(sources: tuple[SourceRef, ...], texts: dict[int, str]) -> tuple[str, ...]:
+    """``str`` of each source, each distinct ``SourceRef`` object converted once and its
+    text shared by every row naming it (the lots of one sale, the sales of one lot).
+    ``texts`` is keyed by ``id``: valid while the rows, which hold the refs, are alive."""
+    out = []
+    for source in sources:
+        text = texts.get(id(source))
+        if text is None:
+            text = texts[id(source)] = str(source)
+        out.append(text)
+    return tuple(out)
+
+
+def _row(row: YearRow, whole_dollars: bool, texts: dict[int, str]) -> Form8949Row:
+    """:func:`form8949_row`, sharing source texts through ``texts`` (:func:`_source_texts`)."""
     d = row.disposal
     proceeds = _column(d.proceeds_usd, whole_dollars)
     basis = _column(d.basis_usd, whole_dollars)
-    adjustment = _column(ZERO, whole_dollars)
-    return Form8949Row(
-        part=row.part,
-        box=row.box,
-        description=describe(d),
-        date_acquired=row.date_acquired,
-        date_sold=row.date_sold,
-        proceeds=proceeds,
-        cost_basis=basis,
-        code="",
-        adjustment=adjustment,
-        gain=proceeds - basis + adjustment,
-        account=d.account,
-        asset=d.asset,
-        quantity=d.quantity,
-        term=row.term.value,
-        short_sale=d.short_sale,
-        liquidation=d.liquidation,
-        purpose=d.purpose.value,
-        sources=tuple(str(s) for s in d.sources),
-        acquired_utc=d.acquired,
-        disposed_utc=d.disposed,
+    adjustment = _NO_ADJUSTMENT[whole_dollars]
+    term = row.term
+    # every field positional, in Form8949Row's order (part, box, description,
+    # date_acquired, date_sold, proceeds, cost_basis, code, adjustment, gain, account,
+    # asset, quantity, term, short_sale, liquidation, purpose, sources, acquired_utc,
+    # disposed_utc, summary)
+    return _make_row(
+        row.part,
+        row.box,
+        describe(d),
+        row.date_acquired,
+        row.date_sold,
+        proceeds,
+        basis,
+        "",
+        adjustment,
+        proceeds - basis + adjustment,
+        d.account,
+        d.asset,
+        d.quantity,
+        _TERM_TEXT[term],
+        d.short_sale,
+        d.liquidation,
+        _PURPOSE_TEXT[d.purpose],
+        _source_texts(d.sources, texts),
+        d.acquired,
+        d.disposed,
+        False,
     )
 
 
@@ -117,7 +153,7 @@ def sort_rows(rows: Iterable[YearRow]) -> list[YearRow]:
 
     def key(row: YearRow) -> tuple[int, object, object, SourceRef]:
         first = row.disposal.sources[0] if row.disposal.sources else SourceRef("", 0)
-        return (BOX_ORDER.index(row.box), row.date_sold, row.date_acquired, first)
+        return (_BOX_RANK[row.box], row.date_sold, row.date_acquired, first)
 
     return sorted(rows, key=key)
 
@@ -183,12 +219,16 @@ def build_form_8949(
     a box with more than ``exception2_threshold`` rows, Exception 2: one summary row per
     account on the pages and every row in ``statement`` grouped by (part, box, account)
     with totals equal to the summary row (tax-rules.md §1.5, §1.6)."""
-    detail = [form8949_row(r, whole_dollars=whole_dollars) for r in sort_rows(rows)]
+    ordered = sort_rows(rows)
+    texts: dict[int, str] = {}  # the rows keep every SourceRef alive while it is used
+    detail = [_row(r, whole_dollars, texts) for r in ordered]
+    del texts
     pages: list[Form8949Page] = []
     statement: list[StatementGroup] = []
     exception2: list[str] = []
+    by_box = _by_box(detail)
     for box in BOX_ORDER:
-        box_rows = [r for r in detail if r.box == box]
+        box_rows = by_box.get(box)
         if not box_rows:
             continue
         if len(box_rows) > exception2_threshold:
@@ -202,7 +242,20 @@ def build_form_8949(
     return Form8949(tuple(detail), tuple(pages), tuple(statement), tuple(exception2), rows_per_page)
 
 
+def _by_box(rows: Iterable[Form8949Row]) -> dict[str, list[Form8949Row]]:
+    """The rows of each box, in their order (one pass)."""
+    groups: dict[str, list[Form8949Row]] = {}
+    for r in rows:
+        group = groups.get(r.box)
+        if group is None:
+            groups[r.box] = [r]
+        else:
+            group.append(r)
+    return groups
+
+
 def box_totals(form: Form8949) -> dict[str, Totals]:
     """Totals of every detail row per box: what Schedule D lines 1b-10 add up (§1.5: the
     same whether the pages carry detail rows or Exception 2 summaries)."""
-    return {box: totals_of(r for r in form.rows if r.box == box) for box in BOX_ORDER if any(r.box == box for r in form.rows)}
+    by_box = _by_box(form.rows)
+    return {box: totals_of(by_box[box]) for box in BOX_ORDER if box in by_box}

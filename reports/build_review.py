@@ -125,14 +125,18 @@ def liquidation_reviews(rows: Sequence[Form8949Row]) -> tuple[LiquidationReview,
 def build_review(rows: Sequence[Form8949Row]) -> Review:
     """Gains by month of sale (all twelve months) and by account, and the liquidations."""
     liquidations = liquidation_reviews(rows)
+    months: dict[int, list[Form8949Row]] = {month: [] for month in range(1, 13)}
+    accounts: dict[str, list[Form8949Row]] = {}
+    for r in rows:  # one pass; each group keeps the rows' order
+        if r.date_sold is not None:
+            months[r.date_sold.month].append(r)
+        accounts.setdefault(r.account, []).append(r)
     by_month = []
-    for month in range(1, 13):
-        in_month = [r for r in rows if r.date_sold is not None and r.date_sold.month == month]
+    for month, in_month in months.items():
         short, long = _split(in_month)
         count = len({_event_key(r) for r in in_month if r.liquidation})
         by_month.append(MonthGain(month, short, long, count))
-    accounts = sorted({r.account for r in rows})
-    by_account = tuple(AccountGain(a, *_split(r for r in rows if r.account == a)) for a in accounts)
+    by_account = tuple(AccountGain(a, *_split(accounts[a])) for a in sorted(accounts))
     return Review(tuple(by_month), by_account, liquidations)
 
 

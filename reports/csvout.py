@@ -1,6 +1,6 @@
 """form8949.csv: one row per Form 8949 detail row, with the same keys as a forms.json
 ``form_8949`` entry (interfaces.md §4); ``sources`` joined by ``;``, booleans as
-``true``/``false``. Computes nothing (it reuses ``jsonout.row_to_dict``).
+``true``/``false``. Computes nothing (it reuses ``jsonout.row_values``).
 
 Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, tab or carriage return) are prefixed with ``'`` (CSV injection, OWASP); amounts
@@ -13,46 +13,51 @@ import csv
 from pathlib import Path
 
 from taxmargin.reports.atomic import atomic_text
-from taxmargin.reports.forms import TaxForms
-from taxmargin.reports.jsonout import row_to_dict
+from taxmargin.reports.forms import Form8949Row, TaxForms
+from taxmargin.reports.jsonout import ROW_KEYS, row_values
 
-__all__ = ["COLUMNS", "FILE_NAME", "csv_rows", "write"]
+from taxmargin.gcpause import gc_paused
+
+__all__ = ["COLUMNS", "FILE_NAME", "csv_cells", "csv_rows", "write"]
 
 FILE_NAME = "form8949.csv"
-COLUMNS: tuple[str, ...] = (
-    "part", "box", "description", "date_acquired", "date_sold", "proceeds", "cost_basis",
-    "code", "adjustment", "gain", "account", "asset", "quantity", "short_sale", "liquidation",
-    "sources", "term", "purpose",
-)
-_TEXT_COLUMNS = frozenset({"description", "account", "asset", "sources"})
+#: The keys of a forms.json ``form_8949`` entry, in that order.
+COLUMNS: tuple[str, ...] = ROW_KEYS
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(column: str, value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        text = ";".join(str(v) for v in value)
-    else:
-        text = str(value)
-    if column in _TEXT_COLUMNS and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+def _guard(text: str) -> str:
+    """Prefix a text cell that a spreadsheet would run as a formula with ``'``."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+_TRUE_FALSE = ("false", "true")
+
+
+def csv_cells(row: Form8949Row) -> list[str]:
+    """One CSV record in :data:`COLUMNS` order: the values of ``jsonout.row_values``,
+    booleans as ``true``/``false``, ``sources`` joined by ``;``, the text columns
+    (description, account, asset, sources) guarded against formulas."""
+    (part, box, description, acquired, sold, proceeds, basis, code, adjustment, gain, account,
+     asset, quantity, short_sale, liquidation, sources, term, purpose) = row_values(row)
+    return [
+        part, box, _guard(description), acquired, sold, proceeds, basis, code, adjustment, gain,
+        _guard(account), _guard(asset), quantity, _TRUE_FALSE[short_sale], _TRUE_FALSE[liquidation],
+        _guard(";".join(sources)), term, purpose,
+    ]
 
 
 def csv_rows(forms: TaxForms) -> list[dict[str, str]]:
     """The CSV records, one per detail row in print order."""
-    return [
-        {column: _cell(column, record[column]) for column in COLUMNS}
-        for record in (row_to_dict(r) for r in forms.form_8949.rows)
-    ]
+    return [dict(zip(COLUMNS, csv_cells(r))) for r in forms.form_8949.rows]
 
 
+@gc_paused()  # short-lived text only (taxmargin.gcpause)
 def write(forms: TaxForms, out_dir: Path) -> list[Path]:
-    """Write ``out_dir/form8949.csv`` atomically; returns ``[path]``."""
+    """Write ``out_dir/form8949.csv`` atomically, row by row; returns ``[path]``."""
     target = out_dir / FILE_NAME
     with atomic_text(target, newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(COLUMNS), lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(csv_rows(forms))
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(map(csv_cells, forms.form_8949.rows))
     return [target]

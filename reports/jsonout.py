@@ -7,13 +7,22 @@ Extra keys (allowed by the contract): ``taxpayer``, ``filing_status``,
 ``form_4952_lost_if_not_itemizing``, ``funding_paid_nondeductible``,
 ``schedule_d.line_17_both_gains``, ``schedule_d.loss_limit``, ``carryover_worksheet``,
 ``form_8949_exception2_boxes``, ``income_lines``, ``interest_lines``, ``review``.
+
+The file is written as a stream (issue 6: a million rows must not become one giant
+string): objects one key per line, list items one per line as compact JSON from the C
+encoder; ``json.loads`` of the file equals :func:`forms_to_dict`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from json.encoder import encode_basestring
 from pathlib import Path
+from typing import IO
 
 from taxmargin.reports.atomic import atomic_text
 from taxmargin.reports.forms import (
@@ -31,9 +40,10 @@ from taxmargin.reports.forms import (
 )
 
 from taxmargin.errors import Diagnostic
-from taxmargin.money import fmt_money, fmt_quantity
+from taxmargin.gcpause import gc_paused
+from taxmargin.money import CENT, fmt_money, fmt_quantity
 
-__all__ = ["FILE_NAME", "forms_to_dict", "row_to_dict", "write"]
+__all__ = ["FILE_NAME", "ROW_KEYS", "forms_to_dict", "row_json", "row_to_dict", "row_values", "write"]
 
 FILE_NAME = "forms.json"
 
@@ -51,29 +61,82 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+#: The keys of a ``form_8949`` entry: those of interfaces.md §4, in that order, plus
+#: ``term`` and ``purpose``.
+ROW_KEYS: tuple[str, ...] = (
+    "part", "box", "description", "date_acquired", "date_sold", "proceeds", "cost_basis", "code",
+    "adjustment", "gain", "account", "asset", "quantity", "short_sale", "liquidation", "sources",
+    "term", "purpose",
+)
+
+RowValues = tuple[str, str, str, str, str, str, str, str, str, str, str, str, str, bool, bool, tuple[str, ...], str, str]
+
+
+def _money(value: Decimal) -> str:
+    """``money.fmt_money`` for the row hot path, same text: cents half-up; a quantized
+    non-zero amount (exponent -2) prints as ``str`` does, zero (``-0.00`` too) as 0.00."""
+    cents = value.quantize(CENT, ROUND_HALF_UP)
+    return str(cents) if cents else "0.00"
+
+
+@lru_cache(maxsize=4096)
+def _iso(value: date) -> str:
+    """ISO text of a tax date; a year has few distinct dates, so they are cached."""
+    return value.isoformat()
+
+
+def row_values(row: Form8949Row) -> RowValues:
+    """The values of one ``form_8949`` entry in :data:`ROW_KEYS` order (``sources`` as a
+    tuple). A missing acquisition date prints ``VARIOUS`` [I8949 col (b)]."""
+    acquired, sold = row.date_acquired, row.date_sold
+    return (
+        row.part,
+        row.box,
+        row.description,
+        "VARIOUS" if acquired is None else _iso(acquired),
+        "" if sold is None else _iso(sold),
+        _money(row.proceeds),
+        _money(row.cost_basis),
+        row.code,
+        _money(row.adjustment),
+        _money(row.gain),
+        row.account,
+        row.asset,
+        fmt_quantity(row.quantity),
+        row.short_sale,
+        row.liquidation,
+        row.sources,
+        row.term,
+        row.purpose,
+    )
+
+
 def row_to_dict(row: Form8949Row) -> dict[str, object]:
     """One ``form_8949`` entry: the keys of interfaces.md §4, in that order, plus
     ``term`` and ``purpose``. A missing acquisition date prints ``VARIOUS`` [I8949 col (b)]."""
-    return {
-        "part": row.part,
-        "box": row.box,
-        "description": row.description,
-        "date_acquired": _date(row.date_acquired, "VARIOUS"),
-        "date_sold": _date(row.date_sold),
-        "proceeds": fmt_money(row.proceeds),
-        "cost_basis": fmt_money(row.cost_basis),
-        "code": row.code,
-        "adjustment": fmt_money(row.adjustment),
-        "gain": fmt_money(row.gain),
-        "account": row.account,
-        "asset": row.asset,
-        "quantity": fmt_quantity(row.quantity),
-        "short_sale": row.short_sale,
-        "liquidation": row.liquidation,
-        "sources": list(row.sources),
-        "term": row.term,
-        "purpose": row.purpose,
-    }
+    out: dict[str, object] = dict(zip(ROW_KEYS, row_values(row)))
+    out["sources"] = list(row.sources)
+    return out
+
+
+_TRUE_FALSE = ("false", "true")
+
+
+def row_json(row: Form8949Row) -> str:
+    """:func:`row_to_dict` as one line of compact JSON (``", "`` and ``": "`` separators),
+    built directly: every text value goes through the JSON string encoder (``ensure_ascii``
+    off, like the rest of the file); the other values are JSON literals already."""
+    (part, box, description, acquired, sold, proceeds, basis, code, adjustment, gain, account,
+     asset, quantity, short_sale, liquidation, sources, term, purpose) = row_values(row)
+    enc = encode_basestring
+    return (
+        f'{{"part": {enc(part)}, "box": {enc(box)}, "description": {enc(description)}, '
+        f'"date_acquired": {enc(acquired)}, "date_sold": {enc(sold)}, "proceeds": "{proceeds}", '
+        f'"cost_basis": "{basis}", "code": {enc(code)}, "adjustment": "{adjustment}", "gain": "{gain}", '
+        f'"account": {enc(account)}, "asset": {enc(asset)}, "quantity": "{quantity}", '
+        f'"short_sale": {_TRUE_FALSE[short_sale]}, "liquidation": {_TRUE_FALSE[liquidation]}, '
+        f'"sources": [{", ".join(map(enc, sources))}], "term": {enc(term)}, "purpose": {enc(purpose)}}}'
+    )
 
 
 def _totals(t: Totals) -> dict[str, str]:
@@ -194,15 +257,23 @@ def _review(r: Review) -> dict[str, object]:
     }
 
 
-def forms_to_dict(forms: TaxForms) -> dict[str, object]:
-    """The forms.json document (interfaces.md §4). ``form_8949`` lists the detail rows,
-    never Exception 2 summaries."""
+class _Rows:
+    """The ``form_8949`` list of the streamed document: each row is rendered as it is
+    written (:func:`row_json`), never held as a dict."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: tuple[Form8949Row, ...]) -> None:
+        self.rows = rows
+
+
+def _document(forms: TaxForms, form_8949: object) -> dict[str, object]:
     f4952 = forms.form_4952
     return {
         "tax_year": forms.tax_year,
         "method": forms.method,
         "timezone": forms.timezone,
-        "form_8949": [row_to_dict(r) for r in forms.form_8949.rows],
+        "form_8949": form_8949,
         "schedule_d": _schedule_d(forms.schedule_d),
         "form_4952": _form_4952(f4952),
         "carryforward": {
@@ -230,10 +301,72 @@ def forms_to_dict(forms: TaxForms) -> dict[str, object]:
     }
 
 
+def forms_to_dict(forms: TaxForms) -> dict[str, object]:
+    """The forms.json document (interfaces.md §4). ``form_8949`` lists the detail rows,
+    never Exception 2 summaries."""
+    return _document(forms, [row_to_dict(r) for r in forms.form_8949.rows])
+
+
+def _compact(value: object) -> str:
+    """One JSON value on one line (the C encoder: ``indent`` is None)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+#: Items of a streamed list written per ``write`` call.
+_CHUNK = 2048
+
+
+def _items(lines: Iterator[str], pad: str) -> Iterator[str]:
+    """List items, one per line, comma-separated, a chunk of lines per piece of text."""
+    lead = pad
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == _CHUNK:
+            yield lead + f",\n{pad}".join(chunk)
+            lead, chunk = f",\n{pad}", []
+    if chunk:
+        yield lead + f",\n{pad}".join(chunk)
+    yield "\n"
+
+
+def _pretty(value: object, pad: str) -> Iterator[str]:
+    """``value`` as text: objects one key per line, lists one compact item per line."""
+    inner = pad + "  "
+    if isinstance(value, _Rows):
+        if not value.rows:
+            yield "[]"
+            return
+        yield "[\n"
+        yield from _items(map(row_json, value.rows), inner)
+        yield pad + "]"
+    elif isinstance(value, list) and value:
+        yield "[\n"
+        yield from _items(map(_compact, value), inner)
+        yield pad + "]"
+    elif isinstance(value, dict) and value:
+        yield "{\n"
+        last = len(value) - 1
+        for index, (key, item) in enumerate(value.items()):
+            yield f"{inner}{_compact(key)}: "
+            yield from _pretty(item, inner)
+            yield ",\n" if index < last else "\n"
+        yield pad + "}"
+    else:
+        yield _compact(value)
+
+
+def write_stream(forms: TaxForms, handle: IO[str]) -> None:
+    """Write the forms.json document to ``handle`` piece by piece."""
+    for part in _pretty(_document(forms, _Rows(forms.form_8949.rows)), ""):
+        handle.write(part)
+    handle.write("\n")
+
+
+@gc_paused()  # short-lived text only (taxmargin.gcpause)
 def write(forms: TaxForms, out_dir: Path) -> list[Path]:
     """Write ``out_dir/forms.json`` atomically (``reports.atomic``); returns ``[path]``."""
     target = out_dir / FILE_NAME
-    text = json.dumps(forms_to_dict(forms), indent=2, ensure_ascii=False)
     with atomic_text(target) as handle:
-        handle.write(text + "\n")
+        write_stream(forms, handle)
     return [target]

@@ -9,7 +9,8 @@ reading the file) to :class:`~taxmargin.errors.Diagnostic` values:
   add up to what the export's balance column says (``BalanceCheckpoint.expected``). The
   diagnostic names the row (``FILE:LINE``) that states the balance.
 * ``opening-balance`` (warning) — the export starts with more units than the ledger holds
-  before its first row: earlier history is missing (the units would have no basis).
+  before its first row: earlier history is missing (the units would have no basis); or its
+  first row implies a negative balance before it (the row's amount and balance disagree).
 * ``negative-balance`` (warning; ``info`` for fiat, which is cash, tax-rules.md §4.0(4)) —
   the first time the ledger's holdings of an (account, asset) pool fall below zero.
 * ``open-liability`` (warning) — units borrowed that no ``repay`` or ``writeoff`` closes
@@ -29,7 +30,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from taxmargin.errors import Diagnostic, Severity
@@ -46,9 +47,12 @@ __all__ = [
     "compare_import",
     "negative_balances",
     "open_liabilities",
+    "opening_shortfalls",
+    "Holdings",
 ]
 
 ZERO = Decimal(0)
+SECOND = timedelta(seconds=1)
 Pool = tuple[str, str]  # (account, asset)
 
 
@@ -104,9 +108,16 @@ def balance_changes(event: EventBase) -> list[tuple[Pool, Decimal]]:
     return out
 
 
+def _less(amount: Decimal, what: str) -> str:
+    """`` less 5 what`` / `` plus 5 what`` (nothing for zero)."""
+    if not amount:
+        return ""
+    return f" {'less' if amount > 0 else 'plus'} {abs(amount)} {what}"
+
+
 def _mismatch(view: ImportView, cp: BalanceCheckpoint, held: Decimal) -> Diagnostic:
-    adjust = f" less {cp.skipped} moved by rows without events" if cp.skipped else ""
-    opening = f" less the opening {cp.opening}" if cp.opening else ""
+    adjust = _less(cp.skipped, "moved by rows without events")
+    opening = _less(cp.opening, "held before the file")
     return Diagnostic(
         Severity.WARNING, "balance-mismatch",
         f"{cp.asset} in '{cp.account}': {view.file_name} states a balance of {cp.balance} after this row"
@@ -119,14 +130,15 @@ def _mismatch(view: ImportView, cp: BalanceCheckpoint, held: Decimal) -> Diagnos
 
 def compare_import(view: ImportView) -> list[Diagnostic]:
     """The first divergence per (account, asset) between the import's events and its
-    checkpoints: events up to and including each checkpoint's time are summed."""
+    checkpoints: the events up to the end of each checkpoint's second are summed."""
     events = sorted(view.events, key=lambda e: e.sort_key)
     held: dict[Pool, Decimal] = {}
     reported: set[Pool] = set()
     out: list[Diagnostic] = []
     index = 0
     for cp in sorted(view.balances, key=lambda c: c.time):
-        while index < len(events) and events[index].time <= cp.time:
+        end = cp.time + SECOND
+        while index < len(events) and events[index].time < end:
             for pool, change in balance_changes(events[index]):
                 held[pool] = held.get(pool, ZERO) + change
             index += 1
@@ -157,22 +169,39 @@ class Holdings:
 
 
 def opening_shortfalls(view: ImportView, holdings: Holdings) -> list[Diagnostic]:
-    """Pools where the export starts with more units than the ledger holds before it."""
+    """Opening balances the ledger does not explain, each at the row where the sub-balance
+    opening it first appears: one that opens below zero, and openings that add up to more
+    than the ledger holds before the file's first row of the pool (history missing)."""
     out: list[Diagnostic] = []
-    first: dict[Pool, BalanceCheckpoint] = {}
+    start: dict[Pool, Decimal] = {}  # the ledger's holdings before the file's first row
+    opened: dict[Pool, Decimal] = {}
+    short: set[Pool] = set()
     for cp in sorted(view.balances, key=lambda c: c.time):
-        first.setdefault((cp.account, cp.asset), cp)
-    for pool, cp in first.items():
-        before = holdings.before(pool, cp.time)
-        if cp.opening > 0 and before < cp.opening:
+        pool = (cp.account, cp.asset)
+        if pool not in start:
+            start[pool] = holdings.before(pool, cp.time)
+        if cp.opening < opened.get(pool, ZERO):
+            out.append(_negative_opening(view, cp, cp.opening - opened.get(pool, ZERO)))
+        elif cp.opening > start[pool] and cp.opening > opened.get(pool, ZERO) and pool not in short:
+            short.add(pool)
             out.append(Diagnostic(
                 Severity.WARNING, "opening-balance",
-                f"{view.file_name} starts with {cp.opening} {cp.asset} in '{cp.account}' before this row, "
-                f"but the ledger holds {before} before then: import the earlier history (or a deposit "
-                "with its basis), otherwise those units have no basis",
+                f"{view.file_name} holds {cp.opening} {cp.asset} in '{cp.account}' from before its own rows "
+                f"(counted from this row), but the ledger holds {start[pool]} before the file starts: import "
+                "the earlier history (or a deposit with its basis), otherwise those units have no basis",
                 cp.source,
             ))
+        opened[pool] = cp.opening
     return out
+
+
+def _negative_opening(view: ImportView, cp: BalanceCheckpoint, amount: Decimal) -> Diagnostic:
+    return Diagnostic(
+        Severity.WARNING, "opening-balance",
+        f"{view.file_name}: this {cp.asset} row's amount and balance imply {amount} held before it (in "
+        f"its wallet of '{cp.account}'), less than nothing: the row is wrong or an earlier row is missing",
+        cp.source,
+    )
 
 
 def negative_balances(events: Sequence[EventBase]) -> list[Diagnostic]:

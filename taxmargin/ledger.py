@@ -47,6 +47,7 @@ from taxmargin.ledger_queries import (
 from taxmargin.ledger_schema import SCHEMA_VERSION, ensure_schema, stored_time
 from taxmargin.ledger_store import Prepared, Tally as _Tally, store_extras
 from taxmargin.models import EventBase, SourceRef
+from taxmargin.money import MAX_MAGNITUDE
 
 __all__ = ["SCHEMA_VERSION", "ImportRecord", "Ledger"]
 
@@ -153,6 +154,11 @@ def _sql_errors(label: str) -> Iterator[None]:
         raise LedgerError(f"{label}: cannot use the ledger: {text}") from None
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"{label}: not a taxmargin ledger or damaged ({exc})") from None
+
+
+#: ``with sql_errors(label):`` — sqlite3 errors as :class:`LedgerError` (for readers of
+#: :attr:`Ledger.connection`, e.g. ``taxmargin.ledger_audit``).
+sql_errors = _sql_errors
 
 
 class Ledger:
@@ -320,6 +326,13 @@ class Ledger:
                     f"{self._path}: the stored event from {where} cannot be read ({type(exc).__name__}): "
                     f"the ledger was changed outside taxmargin; run 'taxmargin check --ledger {self._path}'"
                 ) from None
+        bad = next((event for event in out if not _sane(event)), None)
+        if bad is not None:
+            raise LedgerError(
+                f"{self._path}: the stored event from {bad.source} holds an amount that is not positive, "
+                "finite and at most 1e18: the ledger was changed outside taxmargin; "
+                f"run 'taxmargin check --ledger {self._path}'"
+            )
         return out
 
     @property
@@ -358,6 +371,18 @@ class Ledger:
                 "SELECT time, asset, usd_per_unit, source FROM prices ORDER BY time, asset, source"
             ).fetchall()
         return [(datetime.fromisoformat(t), asset, Decimal(usd), source) for t, asset, usd, source in rows]
+
+
+def _sane(event: EventBase) -> bool:
+    """Amounts positive and finite, USD values finite and not negative: what ``store``
+    writes. (A ledger edited by hand may hold ``NaN`` or ``-5``; ``check`` names it.)"""
+    for side in (event.sent, event.received, event.fee):
+        if side is not None and not (side.quantity.is_finite() and 0 < side.quantity <= MAX_MAGNITUDE):
+            return False
+    for value in (event.usd_value, event.fee_usd):
+        if value is not None and not (value.is_finite() and value >= 0):
+            return False
+    return True
 
 
 def _price_row(point: tuple[datetime, str, Decimal, str]) -> tuple[str, str, str, str]:

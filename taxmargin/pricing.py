@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from taxmargin.errors import Diagnostic, InputError, RowError, Severity
+from taxmargin.gcpause import gc_paused
 from taxmargin.models import (
     FIAT,
     STABLECOINS,
@@ -152,11 +153,40 @@ def implied_points(events: Iterable[EventBase]) -> list[PricePoint]:
     return points
 
 
+class _ImpliedIndex:
+    """``PriceIndex(implied_points(events))``, built asset by asset on first lookup: a
+    ledger whose files state its USD values asks for few assets, or none. The trades are
+    grouped by the (upper-case) assets they involve in one pass; an asset's points are
+    then those ``implied_points`` gives for its trades, in the same order."""
+
+    def __init__(self, events: Sequence[EventBase]) -> None:
+        self._events = events
+        self._trades: dict[str, list[EventBase]] | None = None
+        self._indexes: dict[str, PriceIndex] = {}
+
+    def _group(self) -> dict[str, list[EventBase]]:
+        trades: dict[str, list[EventBase]] = {}
+        for event in self._events:
+            if isinstance(event, Trade) and event.sent is not None and event.received is not None:
+                for asset in {event.sent.asset.upper(), event.received.asset.upper()}:
+                    trades.setdefault(asset, []).append(event)
+        return trades
+
+    def nearest(self, asset: str, time: datetime, window: timedelta) -> Decimal | None:
+        index = self._indexes.get(asset)
+        if index is None:
+            if self._trades is None:
+                self._trades = self._group()
+            points = implied_points(self._trades.get(asset, ()))
+            index = self._indexes[asset] = PriceIndex(p for p in points if p[1].upper() == asset)
+        return index.nearest(asset, time, window)
+
+
 @dataclass
 class _Pricer:
     """Looks up USD values through the precedence chain and counts what it used."""
 
-    implied: PriceIndex
+    implied: _ImpliedIndex
     table: PriceIndex
     window: timedelta
     used: Counter[str]
@@ -213,6 +243,8 @@ def _missing(event: EventBase, what: Amount, role: str) -> Diagnostic:
 
 def _price_one(event: EventBase, pricer: _Pricer, diagnostics: list[Diagnostic]) -> EventBase:
     usd_value, fee_usd = event.usd_value, event.fee_usd
+    if usd_value is not None and (fee_usd is not None or event.fee is None):
+        return event  # nothing to fill (the file stated every value)
     sides = _value_sides(event)
     if usd_value is None and sides:
         usd_value = pricer.value(sides, event.time, {})
@@ -253,6 +285,7 @@ def _assumptions(pricer: _Pricer, window: timedelta) -> tuple[str, ...]:
     return tuple(notes)
 
 
+@gc_paused()  # one new event per priced event, no reference cycles (taxmargin.gcpause)
 def price_events(
     events: Sequence[EventBase],
     table: Sequence[PricePoint] = (),
@@ -264,7 +297,7 @@ def price_events(
     ``table`` is the user's price table: ``(time, asset, usd_per_unit, source)``.
     Events keep their order; an event with nothing to fill is returned unchanged.
     """
-    pricer = _Pricer(PriceIndex(implied_points(events)), PriceIndex(table), window, Counter(), set())
+    pricer = _Pricer(_ImpliedIndex(events), PriceIndex(table), window, Counter(), set())
     diagnostics: list[Diagnostic] = []
     priced = tuple(_price_one(event, pricer, diagnostics) for event in events)
     return Priced(priced, tuple(diagnostics), _assumptions(pricer, window))

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from taxmargin.errors import Diagnostic, Severity
+from taxmargin.gcpause import gc_paused
 from taxmargin.models import FIAT, Amount, Deposit, EventBase, Transfer, Withdrawal
 
 __all__ = ["match_transfers", "MAX_GAP", "TOLERANCE"]
@@ -163,6 +164,7 @@ def _unmatched(event: EventBase, what: str) -> Diagnostic:
     )
 
 
+@gc_paused()  # allocation-heavy, no reference cycles (taxmargin.gcpause)
 def match_transfers(events: Sequence[EventBase]) -> tuple[tuple[EventBase, ...], tuple[Diagnostic, ...]]:
     """Pair own-account withdrawals with deposits (module docstring). Returns the events
     (each matched pair replaced by one Transfer at the withdrawal's place, the deposit

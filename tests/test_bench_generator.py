@@ -31,8 +31,8 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
-from generate import generate  # noqa: E402
-from ledgerstate import dec  # noqa: E402
+from generate import generate  # type: ignore[import-not-found]  # noqa: E402  (bench/ is not a package)
+from ledgerstate import dec  # type: ignore[import-not-found]  # noqa: E402
 
 from taxmargin import api  # noqa: E402
 from taxmargin.booking import Booking, Purpose  # noqa: E402

@@ -14,7 +14,8 @@ from decimal import Decimal
 from itertools import chain
 
 from taxmargin.booking import Disposal, Purpose
-from taxmargin.engine.consume import consume, named_lots, split_amount
+from taxmargin.engine.consume import consume, consume_ordered, named_lots
+from taxmargin.engine.frozen import positional
 from taxmargin.engine.lots import Lot, ShortLot
 from taxmargin.engine.pool import Pool
 from taxmargin.engine.state import ZERO, State
@@ -22,7 +23,13 @@ from taxmargin.errors import Severity
 from taxmargin.models import FIAT, EventBase
 from taxmargin.policies import POLICIES
 
-__all__ = ["acquire", "dispose", "record_missing", "remove", "take_owned", "trace_out"]
+__all__ = ["acquire", "dispose", "make_disposal", "record_missing", "remove", "take_owned", "trace_out"]
+
+#: ``Disposal(account, asset, quantity, acquired, disposed, proceeds_usd, basis_usd,
+#: purpose, short_sale, liquidation, missing_basis, term_override, sources, event_id,
+#: lot_id)``, every field positional, faster (``taxmargin.engine.frozen``): one per
+#: lot consumed, the engine's hot path.
+make_disposal = positional(Disposal)
 
 
 def acquire(st: State, ev: EventBase, asset: str, quantity: Decimal, basis: Decimal, *,
@@ -36,17 +43,24 @@ def acquire(st: State, ev: EventBase, asset: str, quantity: Decimal, basis: Deci
     st.pool(ev.account, asset).add(lot)
 
 
+#: The heap order of each policy: spec-ID orders the unnamed remainder FIFO, so it shares
+#: the FIFO heap rather than build a twin.
+_HEAP_ORDER = {name: POLICIES["fifo"] if p.uses_named_lots else p for name, p in POLICIES.items()}
+
+
 def take_owned(st: State, ev: EventBase, pool: Pool, quantity: Decimal,
                first: Iterator[int] | None = None) -> tuple[list[Lot], Decimal]:
     """Consume owned lots for ``ev``: ``first`` (if given), then the account's policy
     (spec-ID: the lots the row names, then FIFO). Returns (pieces, uncovered quantity).
     A named lot that is missing, used up or too small is a ``spec-id`` warning."""
-    policy = st.policy(ev.account, ev.time)
+    name = st.method(ev.account, ev.time)
+    policy = POLICIES[name]
+    if first is None and not (ev.lots and policy.uses_named_lots):
+        return consume_ordered(pool, quantity, _HEAP_ORDER[name])
     problems: list[str] = []
     named: set[int] = set()
     early: set[int] = set()
-    # spec-ID orders the unnamed remainder FIFO: share the FIFO heap rather than build a twin
-    picks: Iterator[int] = pool.ordered(POLICIES["fifo"] if policy.uses_named_lots else policy)
+    picks: Iterator[int] = pool.ordered(_HEAP_ORDER[name])
     if policy.uses_named_lots and ev.lots:
         picks = chain(_tagged(named_lots(pool, ev.lots, problems), named), picks)
     if first is not None:
@@ -79,21 +93,36 @@ def dispose(st: State, ev: EventBase, asset: str, quantity: Decimal, proceeds: D
     pool = st.pool(ev.account, asset)
     owned_before = pool.held
     pieces, rest = take_owned(st, ev, pool, quantity)
-    short_qty = min(rest, pool.unspent)
+    unspent = pool.unspent
+    short_qty = unspent if unspent < rest else rest  # min(rest, unspent)
     missing = rest - short_qty
-    shares = split_amount(proceeds, [p.quantity for p in pieces] + [short_qty, missing])
-    for piece, share in zip(pieces, shares):
-        st.disposals.append(Disposal(
-            account=ev.account, asset=asset, quantity=piece.quantity, acquired=piece.acquired,
-            disposed=ev.time, proceeds_usd=share, basis_usd=piece.basis_usd, purpose=purpose,
-            liquidation=liquidation, missing_basis=piece.missing_basis,
-            sources=(ev.source, *piece.sources), event_id=ev.event_id, lot_id=piece.lot_id,
+    # split_amount(proceeds, [piece quantities..., short_qty, missing]) inlined, with the
+    # same operations in the same order (so the same Decimals): share = what is left times
+    # the piece's quantity over the quantity left; the last entry takes what is left
+    left_qty = ZERO
+    for piece in pieces:
+        left_qty += piece.quantity
+    left_qty = left_qty + short_qty + missing
+    left = proceeds
+    account, time, source, event_id = ev.account, ev.time, ev.source, ev.event_id
+    append = st.disposals.append
+    for piece in pieces:
+        piece_qty = piece.quantity
+        share = left * piece_qty / left_qty if left_qty > 0 else ZERO
+        left -= share
+        left_qty -= piece_qty
+        append(make_disposal(
+            account, asset, piece_qty, piece.acquired, time, share, piece.basis_usd, purpose,
+            False, liquidation, piece.missing_basis, None, (source, *piece.sources), event_id,
+            piece.lot_id,
         ))
-    if short_qty > 0:
-        open_short(st, ev, pool, short_qty, shares[-2], liquidation)
-    if missing > 0:
-        explained = owned_before + short_qty
-        record_missing(st, ev, asset, missing, shares[-1], purpose, liquidation, explained)
+    if short_qty > 0 or missing > 0:
+        short_share = left * short_qty / left_qty if left_qty > 0 else ZERO
+        if short_qty > 0:
+            open_short(st, ev, pool, short_qty, short_share, liquidation)
+        if missing > 0:
+            explained = owned_before + short_qty
+            record_missing(st, ev, asset, missing, left - short_share, purpose, liquidation, explained)
 
 
 def record_missing(st: State, ev: EventBase, asset: str, missing: Decimal, proceeds: Decimal,

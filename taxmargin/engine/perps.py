@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from taxmargin.booking import Disposal, FundingPayment, IncomeItem, Purpose
-from taxmargin.engine.dispose import acquire, dispose
+from taxmargin.booking import FundingPayment, IncomeItem, Purpose
+from taxmargin.engine.dispose import acquire, dispose, make_disposal
 from taxmargin.engine.spot import event_fee
 from taxmargin.engine.state import ZERO, State
 from taxmargin.errors import Severity
@@ -28,10 +28,9 @@ __all__ = ["book_funding", "book_pnl"]
 
 def _pnl_row(st: State, ev: EventBase, side: Amount, acquired: datetime, gain: Decimal) -> None:
     """One P&L row: a gain in (d), a loss in (e) [I8949]."""
-    st.disposals.append(Disposal(
-        account=ev.account, asset=side.asset, quantity=side.quantity, acquired=acquired,
-        disposed=ev.time, proceeds_usd=max(gain, ZERO), basis_usd=max(-gain, ZERO),
-        purpose=Purpose.PNL, sources=(ev.source,), event_id=ev.event_id,
+    st.disposals.append(make_disposal(
+        ev.account, side.asset, side.quantity, acquired, ev.time, max(gain, ZERO),
+        max(-gain, ZERO), Purpose.PNL, False, False, False, None, (ev.source,), ev.event_id, "",
     ))
 
 

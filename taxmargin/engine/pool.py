@@ -14,26 +14,28 @@ Ordering indexes (design.md §4, cost O(log m) per disposal in the pool's m open
   keeps the memory linear and the amortized cost logarithmic.
 - a sorted list by (acquired, creation order), built on the first buy-to-cover delivery,
   used to find the units acquired after a short opened (tax-rules.md §4.3); it is kept
-  exact (entries removed when a lot closes), O(log m) per change.
+  exact (entries removed when a lot closes), O(log m) per change. The earliest open lot
+  (short against the box) is the top of the FIFO heap, which has the same order.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from sortedcontainers import SortedList
 
 from taxmargin.engine.lots import Lot, ShortLot
-from taxmargin.policies import Policy, SortKey, micros
+from taxmargin.policies import POLICIES, LotFacts, Policy, SortKey, micros
 
 __all__ = ["Pool", "PoolKey"]
 
 PoolKey = tuple[str, str]
 ZERO = Decimal(0)
+_FIFO = POLICIES["fifo"]
 
 
 class Pool:
@@ -42,7 +44,7 @@ class Pool:
     __slots__ = (
         "_by_time",
         "_heaps",
-        "_policies",
+        "_keyed",
         "account",
         "asset",
         "by_id",
@@ -65,19 +67,25 @@ class Pool:
         self.shorts: deque[ShortLot] = deque()  # open shorts, oldest first
         self.short_qty = ZERO
         self._heaps: dict[str, list[tuple[SortKey, int]]] = {}
-        self._policies: dict[str, Policy] = {}
+        #: every heap with its policy's key function (what ``add`` pushes onto)
+        self._keyed: list[tuple[list[tuple[SortKey, int]], Callable[[LotFacts], SortKey]]] = []
         self._by_time: Any = None  # SortedList[(micros, seq, serial)] once needed
 
     # -- lots ---------------------------------------------------------------------------
     def add(self, lot: Lot) -> None:
         """Open ``lot`` and register it in every index that exists."""
-        self.lots[lot.serial] = lot
+        serial = lot.serial
+        self.lots[serial] = lot
         self.held += lot.quantity
-        self.by_id.setdefault(lot.lot_id, []).append(lot.serial)
-        for name, heap in self._heaps.items():
-            heapq.heappush(heap, (self._policies[name].key(lot), lot.serial))
+        serials = self.by_id.get(lot.lot_id)
+        if serials is None:
+            self.by_id[lot.lot_id] = [serial]
+        else:
+            serials.append(serial)
+        for heap, key in self._keyed:
+            heapq.heappush(heap, (key(lot), serial))
         if self._by_time is not None:
-            self._by_time.add((micros(lot.acquired), lot.seq, lot.serial))
+            self._by_time.add((micros(lot.acquired), lot.seq, serial))
 
     def close(self, serial: int) -> Lot:
         """Remove an open lot entirely (heaps forget it lazily)."""
@@ -97,7 +105,7 @@ class Pool:
         """Open serials in ``policy`` order, lazily. The caller consumes each serial it is
         given before asking for the next; a serial still open when the caller comes back
         (it stopped after a partial take) ends the walk."""
-        heap = self._heap(policy)
+        heap = self.heap(policy)
         while heap:
             serial = heap[0][1]
             if serial not in self.lots:
@@ -121,17 +129,30 @@ class Pool:
                 return
 
     def earliest(self) -> Lot | None:
-        """The open lot acquired first (creation order breaks ties), or None."""
-        index = self._time_index()
-        return self.lots[index[0][2]] if len(index) else None
+        """The open lot acquired first (creation order breaks ties), or None: the top of
+        the FIFO heap, whose order (acquired, creation order, serial) is the sorted list's,
+        without making every later lot pay for a sorted list."""
+        heap = self.heap(_FIFO)
+        while heap:
+            lot = self.lots.get(heap[0][1])
+            if lot is not None:
+                return lot
+            heapq.heappop(heap)
+        return None
 
-    def _heap(self, policy: Policy) -> list[tuple[SortKey, int]]:
-        heap = self._heaps.get(policy.name)
-        if heap is None or len(heap) > 2 * len(self.lots) + 32:
-            heap = [(policy.key(lot), serial) for serial, lot in self.lots.items()]
-            heapq.heapify(heap)
-            self._heaps[policy.name] = heap
-            self._policies[policy.name] = policy
+    def heap(self, policy: Policy) -> list[tuple[SortKey, int]]:
+        """The heap of ``policy`` in this pool (built on first use, rebuilt when it holds
+        too many consumed entries). Callers pop entries of consumed lots, nothing else."""
+        name = policy.name
+        heap = self._heaps.get(name)
+        if heap is None:
+            heap = self._heaps[name] = []
+            self._keyed.append((heap, policy.key))
+        elif len(heap) <= 2 * len(self.lots) + 32:
+            return heap
+        key = policy.key  # (re)build in place: ``_keyed`` holds this very list
+        heap[:] = [(key(lot), serial) for serial, lot in self.lots.items()]
+        heapq.heapify(heap)
         return heap
 
     def _time_index(self) -> Any:

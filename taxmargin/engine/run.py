@@ -32,6 +32,7 @@ from taxmargin.engine.spot import (
 from taxmargin.engine.state import ZERO, State
 from taxmargin.engine.trade import FEE_RULE, book_trade
 from taxmargin.errors import Severity
+from taxmargin.gcpause import gc_paused
 from taxmargin.models import (
     Borrow,
     Deposit,
@@ -96,6 +97,7 @@ def _dispatch(st: State, ev: EventBase, extra_fee: Decimal, fee_of: bool | None)
                     ev.source)
 
 
+@gc_paused()  # many long-lived values, no reference cycles (taxmargin.gcpause)
 def book(
     events: Iterable[EventBase],
     plan: MethodPlan = MethodPlan(),

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from taxmargin.booking import Disposal, FundingPayment, IncomeItem, InterestPayment
-from taxmargin.engine.lots import Lot
+from taxmargin.engine.lots import Lot, make_lot
 from taxmargin.engine.options import EngineOptions
 from taxmargin.engine.pool import Pool, PoolKey
 from taxmargin.errors import Diagnostic, Severity
@@ -43,6 +43,9 @@ class State:
         #: account -> (second of its latest liquidation, indexes of that liquidation's sales)
         self.last_liquidation: dict[str, tuple[datetime, list[int]]] = {}
         self._counter = 0
+        #: accounts with a standing order: only their disposals need the dated plan
+        self._planned = frozenset(order.account for order in plan.orders)
+        self._by_account = options.pool_by == "account"
 
     def next_seq(self) -> int:
         """A fresh number, increasing in booking order (lot/short creation order)."""
@@ -51,7 +54,7 @@ class State:
 
     def pool(self, account: str, asset: str) -> Pool:
         """The pool of ``asset`` for ``account`` (one pool per asset when universal)."""
-        key = (account if self.options.pool_by == "account" else UNIVERSAL, asset)
+        key = (account if self._by_account else UNIVERSAL, asset)
         pool = self.pools.get(key)
         if pool is None:
             pool = self.pools[key] = Pool(key[0], asset)
@@ -60,9 +63,14 @@ class State:
 
     def policy(self, account: str, time: datetime) -> Policy:
         """The lot-selection policy in force for a disposal (tax-rules.md §5.3)."""
-        name = self.plan.method_for(account, time)
+        return POLICIES[self.method(account, time)]
+
+    def method(self, account: str, time: datetime) -> str:
+        """The name of :meth:`policy` (recorded as used): the plan's dated answer for an
+        account with a standing order, else the default without looking at dates."""
+        name = self.plan.method_for(account, time) if account in self._planned else self.plan.default
         self.methods_used.add(name)
-        return POLICIES[name]
+        return name
 
     def diag(self, severity: Severity, code: str, message: str, source: SourceRef | None) -> None:
         self.diagnostics.append(Diagnostic(severity, code, message, source))
@@ -79,18 +87,24 @@ class State:
 
     def main_usd(self, event: EventBase, side: Amount | None) -> Decimal:
         """The event's ``usd_value``; when empty and the main side is USD, its quantity."""
-        if event.usd_value is None and side is not None and side.asset == USD:
+        value = event.usd_value
+        if value is not None:
+            return value
+        if side is not None and side.asset == USD:
             return side.quantity
-        return self.usd(event, event.usd_value, str(side) if side else "the event")
+        return self.usd(event, value, str(side) if side else "the event")
 
     def fee_value(self, event: EventBase) -> Decimal:
         """The fee's ``fee_usd``; a USD fee without one is worth its quantity."""
         fee = event.fee
         if fee is None:
             return ZERO
-        if event.fee_usd is None and fee.asset == USD:
+        value = event.fee_usd
+        if value is not None:
+            return value
+        if fee.asset == USD:
             return fee.quantity
-        return self.usd(event, event.fee_usd, f"fee {fee}")
+        return self.usd(event, value, f"fee {fee}")
 
     def lot_id(self, event: EventBase) -> str:
         """The id of a lot acquired by ``event``: its ``event_id`` or ``path:line#seq``."""
@@ -100,10 +114,9 @@ class State:
                 acquired: datetime | None = None, missing_basis: bool = False,
                 from_liquidation: bool = False) -> Lot:
         """A fresh lot acquired by ``event`` (serial = creation order)."""
-        seq = self.next_seq()
-        return Lot(
-            serial=seq, seq=seq, lot_id=self.lot_id(event), account=event.account,
-            quantity=quantity, basis_usd=basis, acquired=acquired or event.time,
-            unit_basis_usd=basis / quantity, sources=(event.source,),
-            missing_basis=missing_basis, from_liquidation=from_liquidation,
+        self._counter += 1  # next_seq(), inlined on this hot path
+        seq = self._counter
+        return make_lot(
+            seq, seq, self.lot_id(event), event.account, quantity, basis, acquired or event.time,
+            basis / quantity, (event.source,), missing_basis, from_liquidation,
         )

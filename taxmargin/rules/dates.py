@@ -8,12 +8,15 @@ holding period counts calendar months, not days (§6.1 [I8949; CASPE; LASSER]).
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from taxmargin.booking import Term
 
 __all__ = [
+    "TaxDates",
     "holding_term",
     "near_one_year_boundary",
     "one_year_end",
@@ -33,6 +36,27 @@ def tax_date(moment: datetime, zone: ZoneInfo) -> date:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"tax_date needs an aware datetime, got naive {moment.isoformat()}")
     return moment.astimezone(zone).date()
+
+
+class TaxDates:
+    """:func:`tax_date` in one zone, remembered per moment: the rows of a year share few
+    distinct times (the lots of one disposal, the disposals of one lot), so each is
+    converted once. Equal instants have equal tax dates, so the memo is exact."""
+
+    __slots__ = ("_memo", "known", "zone")
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._memo: dict[datetime, date] = {}
+        #: The tax date of a moment already converted, else None: the memo's own ``get``,
+        #: for hot loops (``dates.known(t) or dates(t)``; a date is never false).
+        self.known: Callable[[datetime], date | None] = self._memo.get
+
+    def __call__(self, moment: datetime) -> date:
+        day = self._memo.get(moment)
+        if day is None:
+            day = self._memo[moment] = tax_date(moment, self.zone)
+        return day
 
 
 def year_start(year: int, zone: ZoneInfo) -> datetime:
@@ -66,6 +90,13 @@ def one_year_end(acquired: date, *, conservative: bool = True) -> date:
     2024-02-28); it differs only for month-end acquisitions in a month whose length
     changes between the years (February).
     """
+    return _one_year_end(acquired, conservative)
+
+
+@lru_cache(maxsize=65536)
+def _one_year_end(acquired: date, conservative: bool) -> date:
+    """:func:`one_year_end`, remembered per acquisition date (a pure function of a date;
+    the rows of a year have a few hundred distinct acquisition dates)."""
     if conservative and _is_month_end(acquired):
         year = acquired.year + 1
         return date(year, acquired.month, calendar.monthrange(year, acquired.month)[1])
@@ -80,7 +111,7 @@ def holding_term(acquired: date, disposed: date, *, conservative: bool = True) -
     short-term. Pub 550 example: bought 2024-01-31, sold 2025-01-29 short-term, sold
     2025-02-06 long-term [P550 "Holding Period"].
     """
-    if disposed > one_year_end(acquired, conservative=conservative):
+    if disposed > _one_year_end(acquired, conservative):
         return Term.LONG
     return Term.SHORT
 
@@ -96,8 +127,15 @@ def near_one_year_boundary(
     long-term day (``one_year_end + 1``); a sale within ``days`` of either side is flagged
     (``days=1``: from ``one_year_end - 1`` to ``one_year_end + 2``).
     """
-    last_short = one_year_end(acquired, conservative=conservative)
-    return last_short - timedelta(days=days) <= disposed <= last_short + timedelta(days=days + 1)
+    first, last = _boundary_window(acquired, conservative, days)
+    return first <= disposed <= last
+
+
+@lru_cache(maxsize=65536)
+def _boundary_window(acquired: date, conservative: bool, days: int) -> tuple[date, date]:
+    """The sale dates :func:`near_one_year_boundary` flags, per acquisition date."""
+    last_short = _one_year_end(acquired, conservative)
+    return last_short - timedelta(days=days), last_short + timedelta(days=days + 1)
 
 
 def rules_disagree(acquired: date, disposed: date) -> bool:

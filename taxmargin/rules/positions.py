@@ -10,7 +10,7 @@ the booking, so they are taken as booked and an ``open-positions`` note says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from taxmargin.booking import Booking, Disposal, Liability, OpenLot, OpenShort, Purpose
@@ -67,10 +67,16 @@ def _merge(lots: list[OpenLot]) -> tuple[OpenLot, ...]:
 
 
 def _activity_after(booking: Booking, end: datetime) -> bool:
-    times = [d.disposed for d in booking.disposals]
-    times += [i.time for i in booking.income] + [i.time for i in booking.interest]
-    times += [f.time for f in booking.funding_paid] + [lot.acquired for lot in booking.open_lots]
-    return any(t >= end for t in times)
+    """Whether anything in the booking is dated at or after ``end`` (latest items first:
+    the booking is in time order, so a later item is usually found at once)."""
+    end = end.astimezone(UTC)  # one zone on both sides: a plain field comparison
+    return (
+        any(d.disposed >= end for d in reversed(booking.disposals))
+        or any(i.time >= end for i in booking.income)
+        or any(i.time >= end for i in booking.interest)
+        or any(f.time >= end for f in booking.funding_paid)
+        or any(lot.acquired >= end for lot in booking.open_lots)
+    )
 
 
 def year_end_positions(booking: Booking, year: int, zone: ZoneInfo) -> YearEndPositions:
@@ -81,11 +87,12 @@ def year_end_positions(booking: Booking, year: int, zone: ZoneInfo) -> YearEndPo
     A lot moved to another own account after the end is shown in the account of record.
     """
     end = year_start(year + 1, zone)
-    pieces = [lot for lot in booking.open_lots if lot.acquired < end]
+    end_utc = end.astimezone(UTC)  # the same instant; compares faster with UTC times
+    pieces = [lot for lot in booking.open_lots if lot.acquired < end_utc]
     pieces += [
         _consumed_lot(d)
         for d in booking.disposals
-        if d.disposed >= end and d.acquired < end and not d.short_sale and d.purpose not in _NO_LOT
+        if d.disposed >= end_utc and d.acquired < end_utc and not d.short_sale and d.purpose not in _NO_LOT
     ]
     shorts = tuple(s for s in booking.open_shorts if s.opened < end)
     notes: tuple[Diagnostic, ...] = ()

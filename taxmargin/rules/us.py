@@ -7,7 +7,9 @@ here; ``taxmargin.reports.build`` rounds them where a form is built (tax-rules.m
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from taxmargin.booking import (
@@ -22,12 +24,13 @@ from taxmargin.booking import (
     Term,
 )
 from taxmargin.errors import Diagnostic, NotSupported
+from taxmargin.gcpause import gc_paused
 from taxmargin.profile import METHODS, Profile
-from taxmargin.rules.dates import holding_term, tax_date
+from taxmargin.rules.dates import TaxDates, one_year_end
 from taxmargin.rules.form4952 import form_4952
 from taxmargin.rules.params import PARAMS, YearParams, params_for
 from taxmargin.rules.positions import year_end_positions
-from taxmargin.rules.rows import YearRow
+from taxmargin.rules.rows import YearRow, make_year_row
 from taxmargin.rules.schedule_d import capital_loss_carryover, schedule_d
 from taxmargin.rules.yeardiag import year_diagnostics
 
@@ -92,13 +95,32 @@ class TaxYear:
         return self.profile.zone
 
 
-def _row(disposal: Disposal, zone: ZoneInfo, conservative: bool, params: YearParams) -> YearRow:
-    """Tax dates from the profile zone (§6.3); term = ``term_override`` (U2) if set, else
-    the calendar-anniversary rule (§6.1); box per §1.2 (no 1099-DA data: I/L)."""
-    acquired = tax_date(disposal.acquired, zone)
-    sold = tax_date(disposal.disposed, zone)
-    term = disposal.term_override or holding_term(acquired, sold, conservative=conservative)
-    return YearRow(disposal, acquired, sold, term, form8949_box(term, params=params))
+def _year_rows(
+    disposals: Iterable[Disposal], year: int, dates: TaxDates, conservative: bool, params: YearParams
+) -> tuple[YearRow, ...]:
+    """The rows of the disposals whose tax date of sale is in ``year``: tax dates from the
+    profile zone (§6.3); term = ``term_override`` (U2) if set, else the calendar-anniversary
+    rule (§6.1); box per §1.2 (no 1099-DA data: I/L). One pass: each distinct time is
+    converted once (``TaxDates``), each acquisition date's one-year end computed once,
+    the two box letters looked up once."""
+    short_box = form8949_box(Term.SHORT, params=params)
+    long_box = form8949_box(Term.LONG, params=params)
+    rows = []
+    known = dates.known
+    ends: dict[date, date] = {}  # acquisition date -> one_year_end
+    for d in disposals:
+        sold = known(d.disposed) or dates(d.disposed)
+        if sold.year != year:
+            continue
+        acquired = known(d.acquired) or dates(d.acquired)
+        term = d.term_override
+        if term is None:
+            end = ends.get(acquired)
+            if end is None:
+                end = ends[acquired] = one_year_end(acquired, conservative=conservative)
+            term = Term.LONG if sold > end else Term.SHORT
+        rows.append(make_year_row(d, acquired, sold, term, long_box if term is Term.LONG else short_box))
+    return tuple(rows)
 
 
 def options_used(
@@ -136,6 +158,7 @@ def options_used(
     return tuple((name, ", ".join(values)) for name, values in merged.items())
 
 
+@gc_paused()  # one row per disposal, no reference cycles (taxmargin.gcpause)
 def tax_year(booking: Booking, profile: Profile, year: int, *, method: str | None = None) -> TaxYear:
     """Select and classify the ``year``'s items of ``booking`` (tax-rules.md §1.2, §6).
 
@@ -149,18 +172,15 @@ def tax_year(booking: Booking, profile: Profile, year: int, *, method: str | Non
         raise NotSupported(f"unknown lot-selection method {label!r} (use {', '.join(METHODS)})")
     zone = profile.zone
     conservative = profile.options.month_end_rule == "conservative"
-    rows = tuple(
-        _row(d, zone, conservative, params)
-        for d in booking.disposals
-        if tax_date(d.disposed, zone).year == year
-    )
-    income = tuple(i for i in booking.income if tax_date(i.time, zone).year == year)
-    interest = tuple(i for i in booking.interest if tax_date(i.time, zone).year == year)
-    funding = tuple(f for f in booking.funding_paid if tax_date(f.time, zone).year == year)
+    dates = TaxDates(zone)
+    rows = _year_rows(booking.disposals, year, dates, conservative, params)
+    income = tuple(i for i in booking.income if dates(i.time).year == year)
+    interest = tuple(i for i in booking.interest if dates(i.time).year == year)
+    funding = tuple(f for f in booking.funding_paid if dates(f.time).year == year)
     positions = year_end_positions(booking, year, zone)
     diagnostics = year_diagnostics(
         booking, rows, year=year, zone=zone, conservative=conservative, params=params,
-        extra=positions.notes,
+        extra=positions.notes, dates=dates,
     )
     return TaxYear(
         year=year,

@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence, Set
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from taxmargin.booking import Booking, Purpose, Term
@@ -20,10 +20,10 @@ from taxmargin.errors import Diagnostic, Severity
 from taxmargin.models import SourceRef
 from taxmargin.money import fmt_quantity
 from taxmargin.rules.dates import (
+    TaxDates,
     near_one_year_boundary,
     one_year_end,
     rules_disagree,
-    tax_date,
     year_start,
 )
 from taxmargin.rules.params import YearParams
@@ -48,18 +48,22 @@ _BROKER_PURPOSES = frozenset({Purpose.SALE, Purpose.FEE, Purpose.SPEND})
 _DAY = timedelta(hours=24)
 
 
-def _source_years(booking: Booking, zone: ZoneInfo) -> dict[SourceRef, set[int]]:
-    """Tax years of the events behind each source row the booking mentions."""
+def _source_years(booking: Booking, dates: TaxDates, wanted: Set[SourceRef]) -> dict[SourceRef, set[int]]:
+    """Tax years of the events behind each source row in ``wanted`` that the booking
+    mentions (only the diagnostics' sources are ever asked about: the others are skipped
+    by their line number before any ``SourceRef`` is hashed)."""
     years: dict[SourceRef, set[int]] = {}
+    lines = {src.line for src in wanted}
 
     def note(source: SourceRef, moment: datetime) -> None:
-        years.setdefault(source, set()).add(tax_date(moment, zone).year)
+        if source.line in lines and source in wanted:
+            years.setdefault(source, set()).add(dates(moment).year)
 
-    for d in booking.disposals:
-        if d.sources:
-            note(d.sources[0], d.disposed)
-        for src in d.sources[1:]:
-            note(src, d.acquired)
+    for d in booking.disposals:  # the bulk: note() inlined, a line-number test first
+        sources = d.sources
+        for index, src in enumerate(sources):
+            if src.line in lines and src in wanted:
+                years.setdefault(src, set()).add(dates(d.acquired if index else d.disposed).year)
     for income in booking.income:
         note(income.source, income.time)
     for pay in booking.interest:
@@ -73,7 +77,9 @@ def _source_years(booking: Booking, zone: ZoneInfo) -> dict[SourceRef, set[int]]
     return years
 
 
-def booking_diagnostics(booking: Booking, rows: Sequence[YearRow], year: int, zone: ZoneInfo) -> list[Diagnostic]:
+def booking_diagnostics(
+    booking: Booking, rows: Sequence[YearRow], year: int, zone: ZoneInfo, *, dates: TaxDates | None = None
+) -> list[Diagnostic]:
     """The booking's diagnostics that concern ``year``.
 
     Kept: those without a source; those whose source is behind a row of this year (a
@@ -82,8 +88,14 @@ def booking_diagnostics(booking: Booking, rows: Sequence[YearRow], year: int, zo
     negative balance on a withdrawal): hiding a warning is worse than repeating one.
     Dropped: those whose source is dated only in other years.
     """
-    dated = _source_years(booking, zone)
-    behind_rows = {src for row in rows for src in row.disposal.sources}
+    wanted = {diag.source for diag in booking.diagnostics if diag.source is not None}
+    if not wanted:
+        return list(booking.diagnostics)
+    lines = {src.line for src in wanted}
+    behind_rows = {
+        src for row in rows for src in row.disposal.sources if src.line in lines and src in wanted
+    }
+    dated = _source_years(booking, dates or TaxDates(zone), wanted - behind_rows)
     kept = []
     for diag in booking.diagnostics:
         src = diag.source
@@ -117,32 +129,52 @@ def holding_boundary(rows: Iterable[YearRow], *, conservative: bool) -> list[Dia
     return out
 
 
-def _year_events(booking: Booking) -> list[tuple[datetime, SourceRef | None, str]]:
+Window = tuple[datetime, datetime]
+
+
+def _year_events(booking: Booking, first: Window, second: Window) -> list[tuple[datetime, SourceRef | None, str]]:
+    """The booking's events (one per time and source row, the first description kept)
+    whose time is in one of the two windows ``[low, high)``, in time order."""
+    (low_1, high_1), (low_2, high_2) = first, second
+
+    def near(moment: datetime) -> bool:
+        return low_1 <= moment < high_1 or low_2 <= moment < high_2
+
     events: dict[tuple[datetime, SourceRef | None], str] = {}
-    for d in booking.disposals:
-        events.setdefault((d.disposed, d.sources[0] if d.sources else None), f"disposal of {d.asset}")
+    for d in booking.disposals:  # the bulk: near() inlined
+        moment = d.disposed
+        if low_1 <= moment < high_1 or low_2 <= moment < high_2:
+            events.setdefault((moment, d.sources[0] if d.sources else None), f"disposal of {d.asset}")
     for item in booking.income:
-        events.setdefault((item.time, item.source), f"{item.kind} in {item.asset}")
+        if near(item.time):
+            events.setdefault((item.time, item.source), f"{item.kind} in {item.asset}")
     for pay in booking.interest:
-        events.setdefault((pay.time, pay.source), f"interest paid in {pay.asset}")
+        if near(pay.time):
+            events.setdefault((pay.time, pay.source), f"interest paid in {pay.asset}")
     for fund in booking.funding_paid:
-        events.setdefault((fund.time, fund.source), f"funding paid in {fund.asset}")
+        if near(fund.time):
+            events.setdefault((fund.time, fund.source), f"funding paid in {fund.asset}")
     return sorted(
         ((t, src, what) for (t, src), what in events.items()),
         key=lambda e: (e[0], e[1] or SourceRef("", 0)),
     )
 
 
-def year_boundary(booking: Booking, year: int, zone: ZoneInfo) -> list[Diagnostic]:
+def year_boundary(
+    booking: Booking, year: int, zone: ZoneInfo, *, dates: TaxDates | None = None
+) -> list[Diagnostic]:
     """``year-boundary`` warnings (§6.3 (1)): events within 24 hours of Jan 1 00:00 in the
     taxpayer's zone at the start or the end of ``year`` (another zone, e.g. the exchange's
     UTC, could put them in the other tax year)."""
-    edges = (year_start(year, zone), year_start(year + 1, zone))
+    start, end = (
+        # the same instants in UTC, the zone of the booked times: plain field comparisons
+        ((edge - _DAY).astimezone(UTC), (edge + _DAY).astimezone(UTC))
+        for edge in (year_start(year, zone), year_start(year + 1, zone))
+    )
+    local_date = dates or TaxDates(zone)
     out = []
-    for moment, source, what in _year_events(booking):
-        if not any(edge - _DAY <= moment < edge + _DAY for edge in edges):
-            continue
-        local = tax_date(moment, zone)
+    for moment, source, what in _year_events(booking, start, end):
+        local = local_date(moment)
         message = (
             f"{what} at {moment.astimezone(ZoneInfo('UTC')).isoformat()} is dated {local} in "
             f"{zone.key} (tax year {local.year}): within 24 hours of a year boundary; check "
@@ -185,11 +217,14 @@ def year_diagnostics(
     conservative: bool,
     params: YearParams,
     extra: Sequence[Diagnostic] = (),
+    dates: TaxDates | None = None,
 ) -> tuple[Diagnostic, ...]:
-    """All diagnostics of the tax year: the booking's (filtered), then the year's own."""
-    out = booking_diagnostics(booking, rows, year, zone)
+    """All diagnostics of the tax year: the booking's (filtered), then the year's own.
+    ``dates``: the tax dates already computed in ``zone`` (reused, never required)."""
+    dates = dates or TaxDates(zone)
+    out = booking_diagnostics(booking, rows, year, zone, dates=dates)
     out += holding_boundary(rows, conservative=conservative)
-    out += year_boundary(booking, year, zone)
+    out += year_boundary(booking, year, zone, dates=dates)
     out += broker_reported(rows, year)
     if not params.rows_per_page_final:
         out.append(
