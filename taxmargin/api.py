@@ -297,15 +297,23 @@ def available_formats(formats: Sequence[str]) -> tuple[tuple[str, ...], tuple[st
     return tuple(have), tuple(missing)
 
 
-def write_reports(forms: TaxForms, out_dir: Path, formats: Sequence[str]) -> list[Path]:
-    """Write ``formats`` into ``out_dir`` (created if needed); each file atomically."""
+def write_reports(
+    forms: TaxForms, out_dir: Path, formats: Sequence[str], *, progress: Progress | None = None
+) -> list[Path]:
+    """Write ``formats`` into ``out_dir`` (created if needed); each file atomically.
+    ``progress(done, total)`` is called after each format (a progress bar on large years)."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create the output folder: {exc.strerror}") from None
     if not out_dir.is_dir():
         raise InputError(f"{out_dir}: not a folder")
-    return render(forms, out_dir, formats)
+    written: list[Path] = []
+    for done, name in enumerate(formats, start=1):
+        written.extend(render(forms, out_dir, (name,)))
+        if progress is not None:
+            progress(done, len(formats))
+    return written
 
 
 # ---- export and prices -------------------------------------------------------------------

@@ -88,15 +88,20 @@ def import_command(
     raise typer.Exit(worst)
 
 
+#: Form 8949 rows from which writing the reports shows a progress bar.
+PROGRESS_ROWS = 5000
+
+
 def _spinner(text: str) -> AbstractContextManager[object]:
     """A spinner on standard error while a file is read (only on a terminal)."""
     return errors.status(text) if errors.is_terminal else nullcontext()
 
 
-def _progress() -> api.Progress | None:
-    """A progress bar on standard error while booking a large ledger (only on a terminal;
-    the engine reports every few thousand events, so small ledgers never show it)."""
-    if not errors.is_terminal:
+def _progress(label: str = "booking events", *, show: bool = True) -> api.Progress | None:
+    """A progress bar on standard error (only on a terminal): while booking a large ledger
+    (the engine reports every few thousand events, so small ledgers never show it) or while
+    writing the reports of a large year (``show``)."""
+    if not errors.is_terminal or not show:
         return None
     from rich.progress import Progress, TaskID
 
@@ -106,7 +111,7 @@ def _progress() -> api.Progress | None:
     def update(done: int, total: int) -> None:
         if not task:
             bar.start()
-            task.append(bar.add_task("booking events", total=total))
+            task.append(bar.add_task(label, total=total))
         bar.update(task[0], completed=done)
         if done >= total:
             bar.stop()
@@ -133,7 +138,8 @@ def report_command(
     api.check_method(method)
     report = api.report_from_ledger(ledger, _profile(profile), year, method=method, progress=_progress())
     target = out if out is not None else Path(f"taxmargin-{year}")
-    written = api.write_reports(report.forms, target, have)
+    large = len(report.forms.form_8949.rows) >= PROGRESS_ROWS
+    written = api.write_reports(report.forms, target, have, progress=_progress("writing reports", show=large))
     print_summary(report.forms)
     print_report_notes(report)
     say(f"Wrote {len(written)} file{'' if len(written) == 1 else 's'} to {target}/:", style="bold")
