@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from taxmargin.check import CheckReport, check
 from taxmargin.codec import format_decimal, format_time, write_csv
+from taxmargin.gcpause import gc_paused
 from taxmargin.engine import EngineOptions, book
 from taxmargin.errors import Diagnostic, InputError
 from taxmargin.importers import LAYOUTS
@@ -205,9 +206,14 @@ def _stage_diagnostics(
     """Transfer and pricing notes that can concern the report: an unmatched transfer of
     this year; a missing price of any event up to the year end (a lot bought years ago is
     sold now). The rules then drop those dated only in other years (``rules.yeardiag``)."""
+    found = list(found)
+    if not found:
+        return []
+    wanted = {d.source for d in found if d.source is not None}
     years: dict[SourceRef, int] = {}
     for event in events:
-        years.setdefault(event.source, event.time.astimezone(zone).year)
+        if event.source in wanted:
+            years.setdefault(event.source, event.time.astimezone(zone).year)
     kept = []
     for diag in found:
         made = years.get(diag.source) if diag.source is not None else year
@@ -252,21 +258,27 @@ def compute_report(
     in the profile's zone; the rules select the year's items."""
     check_method(method)
     until = year_end(year, profile.zone)
-    matched, transfer_notes = match_transfers(events)
-    priced = price_events(matched, prices)
-    plan = plan_from_profile(profile, method)
-    total = sum(1 for e in priced.events if e.time < until) if progress is not None else 0
-    step = None if progress is None else partial(_step, progress, total)
-    booking = book(priced.events, plan, EngineOptions.from_profile(profile), until=until, progress=step)
-    if progress is not None:
-        progress(total, total)
-    notes = _stage_diagnostics((*transfer_notes, *priced.diagnostics), priced.events, year, profile.zone)
-    options = booking.options + tuple(
-        (f"pricing_{i}", text) for i, text in enumerate(priced.assumptions, start=1)
-    )
-    booking = dataclasses.replace(booking, diagnostics=_merge(notes, booking.diagnostics), options=options)
-    forms = build_forms(tax_year(booking, profile, year, method=method), profile)
-    return Report(forms, priced.assumptions)
+    with gc_paused():  # no reference cycles are built; see taxmargin/gcpause.py
+        matched, transfer_notes = match_transfers(events)
+        priced = price_events(matched, prices)
+        del matched
+        plan = plan_from_profile(profile, method)
+        total = sum(1 for e in priced.events if e.time < until) if progress is not None else 0
+        step = None if progress is None else partial(_step, progress, total)
+        booking = book(priced.events, plan, EngineOptions.from_profile(profile), until=until, progress=step)
+        if progress is not None:
+            progress(total, total)
+        notes = _stage_diagnostics((*transfer_notes, *priced.diagnostics), priced.events, year, profile.zone)
+        assumptions = priced.assumptions
+        del priced
+        options = booking.options + tuple(
+            (f"pricing_{i}", text) for i, text in enumerate(assumptions, start=1)
+        )
+        booking = dataclasses.replace(booking, diagnostics=_merge(notes, booking.diagnostics), options=options)
+        year_data = tax_year(booking, profile, year, method=method)
+        del booking  # earlier years' disposals are not needed by the forms (memory, issue 6)
+        forms = build_forms(year_data, profile)
+    return Report(forms, assumptions)
 
 
 def report_from_ledger(
@@ -309,10 +321,11 @@ def write_reports(
     if not out_dir.is_dir():
         raise InputError(f"{out_dir}: not a folder")
     written: list[Path] = []
-    for done, name in enumerate(formats, start=1):
-        written.extend(render(forms, out_dir, (name,)))
-        if progress is not None:
-            progress(done, len(formats))
+    with gc_paused():  # renderers build many short-lived values and no cycles
+        for done, name in enumerate(formats, start=1):
+            written.extend(render(forms, out_dir, (name,)))
+            if progress is not None:
+                progress(done, len(formats))
     return written
 
 
