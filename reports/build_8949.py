@@ -35,6 +35,7 @@ __all__ = [
 BOX_ORDER: tuple[str, ...] = ("A", "B", "C", "G", "H", "I", "D", "E", "F", "J", "K", "L")
 _PART_OF_BOX = {box: ("I" if i < 6 else "II") for i, box in enumerate(BOX_ORDER)}
 _BOX_RANK = {box: i for i, box in enumerate(BOX_ORDER)}
+_NO_SOURCE = SourceRef("", 0)
 #: ``Form8949Row`` with every field positional, faster (``taxmargin.engine.frozen``)
 _make_row = positional(Form8949Row)
 #: Text of the enum values (``member.value``, looked up without the enum machinery)
@@ -102,13 +103,8 @@ def _source_texts(sources: tuple[SourceRef, ...], texts: dict[int, str]) -> tupl
     """``str`` of each source, each distinct ``SourceRef`` object converted once and its
     text shared by every row naming it (the lots of one sale, the sales of one lot).
     ``texts`` is keyed by ``id``: valid while the rows, which hold the refs, are alive."""
-    out = []
-    for source in sources:
-        text = texts.get(id(source))
-        if text is None:
-            text = texts[id(source)] = str(source)
-        out.append(text)
-    return tuple(out)
+    get = texts.get  # a SourceRef's text is never empty ("path:line"), so `or` is safe
+    return tuple([get(id(s)) or texts.setdefault(id(s), str(s)) for s in sources])
 
 
 def _row(row: YearRow, whole_dollars: bool, texts: dict[int, str]) -> Form8949Row:
@@ -151,9 +147,10 @@ def sort_rows(rows: Iterable[YearRow]) -> list[YearRow]:
     """Print order: by part and box (§1.1), then date sold, date acquired, source row.
     The sort is stable, so the engine's lot order breaks remaining ties."""
 
-    def key(row: YearRow) -> tuple[int, object, object, SourceRef]:
-        first = row.disposal.sources[0] if row.disposal.sources else SourceRef("", 0)
-        return (_BOX_RANK[row.box], row.date_sold, row.date_acquired, first)
+    def key(row: YearRow) -> tuple[int, object, object, str, int]:
+        # the source row as (path, line): SourceRef's own order, without its Python __lt__
+        first = row.disposal.sources[0] if row.disposal.sources else _NO_SOURCE
+        return (_BOX_RANK[row.box], row.date_sold, row.date_acquired, first.path, first.line)
 
     return sorted(rows, key=key)
 
