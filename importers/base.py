@@ -35,6 +35,7 @@ from taxmargin.money import DecimalParseError, parse_decimal
 __all__ = [
     "FileText",
     "ImportResult",
+    "StoredTexts",
     "NonTaxableRow",
     "Layout",
     "CsvLayout",
@@ -50,7 +51,17 @@ __all__ = [
     "balance_checkpoints",
     "check_resync",
     "redact_ids",
+    "AUTHORITY_CROSS_CHECK",
+    "AUTHORITY_DEFAULT",
+    "AUTHORITY_LEDGER",
 ]
+
+#: ``ImportResult.authority`` (issue 4, "trades.csv, cross-checked against the ledger when
+#: both are imported"): when two imports give one de-duplication key different content, the
+#: higher authority's event is the one kept (``taxmargin.ledger``); equal ones conflict.
+AUTHORITY_CROSS_CHECK = 0  # a derived file, e.g. Kraken trades.csv: only checks the ledger
+AUTHORITY_DEFAULT = 1
+AUTHORITY_LEDGER = 2  # an exchange's authoritative ledger, e.g. Kraken ledgers.csv
 
 #: Files larger than this are refused (a real yearly export is far smaller; see issue 6 for
 #: the streaming path of the generic importer, which has its own limit).
@@ -96,6 +107,24 @@ class NonTaxableRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredTexts:
+    """The ledger's text of each event (``taxmargin.codec.stored_text``), when a layout has
+    it anyway: the generic CSV's plainly valid rows are already in the canonical form, so
+    ``Ledger.store`` need not format those events again (issue 6). It belongs to the very
+    ``events`` tuple it was made with: a result whose events were replaced afterwards
+    (``import --account``) gets no texts from :meth:`for_events`, and the ledger formats
+    its events itself."""
+
+    events: tuple[EventBase, ...]
+    #: parallel to ``events``; None where the ledger must format the event itself
+    texts: tuple[str | None, ...]
+
+    def for_events(self, events: tuple[EventBase, ...]) -> tuple[str | None, ...] | None:
+        """The texts when ``events`` is the tuple they were made for, else None."""
+        return self.texts if events is self.events and len(self.texts) == len(events) else None
+
+
+@dataclass(frozen=True, slots=True)
 class ImportResult:
     """What one layout made of one file."""
 
@@ -111,6 +140,13 @@ class ImportResult:
     #: the exchange's own running balances, where the export states them (issue 7;
     #: :func:`balance_checkpoints`); ``taxmargin check`` compares the ledger with them
     balances: tuple[BalanceCheckpoint, ...] = ()
+    #: how far the ledger trusts these events against another file's event with the same
+    #: de-duplication key and different content: :data:`AUTHORITY_LEDGER` replaces a stored
+    #: lower-authority event, :data:`AUTHORITY_CROSS_CHECK` never replaces one (the file only
+    #: cross-checks what is stored); equal authorities are a conflict (``taxmargin.ledger``)
+    authority: int = AUTHORITY_DEFAULT
+    #: precomputed stored texts of the events (:class:`StoredTexts`; not part of equality)
+    stored_texts: StoredTexts | None = field(default=None, compare=False, repr=False)
 
     @property
     def rows_rejected(self) -> int:

@@ -24,6 +24,7 @@ from typing import ClassVar
 
 from taxmargin.errors import Severity
 from taxmargin.importers.base import (
+    AUTHORITY_LEDGER,
     BalanceCheckpoint,
     BalanceRow,
     CsvLayout,
@@ -89,7 +90,8 @@ class _KrakenLedger(CsvLayout):
         check_balances(rows, builder)
         build_ledger_events(rows, builder)
         result = builder.result()
-        return replace(result, balances=ledger_checkpoints(rows, result))
+        # authoritative: its event replaces a trades.csv one with the same id (P14)
+        return replace(result, balances=ledger_checkpoints(rows, result), authority=AUTHORITY_LEDGER)
 
 
 class KrakenLedgerOldest(_KrakenLedger):

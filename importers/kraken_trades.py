@@ -9,7 +9,10 @@ Relation to ``ledgers.csv`` (the authoritative file, [KR-D]; BittyTax deprecates
 parser for that reason): a spot fill's ``txid`` is the ``refid`` of its two ledger rows, so
 the Trade made here has ``event_id = txid`` — the same id the ledger importer gives that
 trade — and importing both files stores each trade once. The fee here is Kraken's estimate
-in the quote currency; the ledger shows the asset really charged (P14).
+in the quote currency; the ledger shows the asset really charged (P14). So these results
+have ``authority`` :data:`~taxmargin.importers.base.AUTHORITY_CROSS_CHECK` and the ledger's
+``AUTHORITY_LEDGER``: imported in either order, the ledger's event is the one stored, and
+``Ledger.store`` cross-checks the two (``cross-check`` diagnostics where they differ).
 
 Margin rows (``margin`` > 0, ``closing`` in ``misc``, an ``ordertype`` of ``liquidation
 market``, or a position status) are opens/closes of a P/L-settled position: no units change
@@ -21,10 +24,11 @@ carry a ``posttxid`` even for spot trades [ROYE]: it does not mark a margin trad
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from taxmargin.errors import Severity
-from taxmargin.importers.base import CsvLayout, FileText, ImportResult, RowContext
+from taxmargin.importers.base import AUTHORITY_CROSS_CHECK, CsvLayout, FileText, ImportResult, RowContext
 from taxmargin.importers.coinbase_common import ResultBuilder
 from taxmargin.importers.kraken_common import ACCOUNT, split_pair, unwrap_quoted_rows
 from taxmargin.models import USD, Amount, Trade
@@ -64,7 +68,8 @@ class _KrakenTrades(CsvLayout):
                 continue
             margin_rows += _row(item, builder)
         _file_notes(builder, margin_rows)
-        return builder.result()
+        # only cross-checks ledgers.csv: the ledger's event is kept whichever file comes first
+        return replace(builder.result(), authority=AUTHORITY_CROSS_CHECK)
 
 
 def _file_notes(builder: ResultBuilder, margin_rows: int) -> None:
@@ -72,7 +77,8 @@ def _file_notes(builder: ResultBuilder, margin_rows: int) -> None:
         builder.note("assumed-timezone", "Kraken trades.csv times carry no zone; taken as UTC (Kraken's documented zone)")
         builder.note("kraken-trades-vs-ledger",
                      "trades.csv repeats the trades of ledgers.csv (same ids, stored once); its fee is "
-                     "Kraken's quote-currency estimate — ledgers.csv is authoritative (P14)")
+                     "Kraken's quote-currency estimate — ledgers.csv is authoritative (P14): with both "
+                     "imported, in either order, the ledger's events are kept and these cross-check them")
     if margin_rows:
         builder.note("kraken-margin-needs-ledger",
                      f"{margin_rows} margin position row(s): their P/L, fees and rollover interest are "

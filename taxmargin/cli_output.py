@@ -55,11 +55,13 @@ def print_import(done: FileImport) -> None:
     )
     if record.balances:
         say(f"  exchange balances recorded: {record.balances} checkpoints (compared by 'taxmargin check')")
+    if record.replaced:
+        say(f"  replaced {record.replaced} stored events of a file of lower authority (counted as stored)")
     for error in result.errors:
         say(str(error), style="red")
     for conflict in record.conflicts:
         say(conflict, style="red")
-    for diagnostic in result.diagnostics:
+    for diagnostic in (*result.diagnostics, *record.diagnostics):
         print_diagnostic(diagnostic)
 
 

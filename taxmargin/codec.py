@@ -58,6 +58,7 @@ __all__ = [
     "format_time",
     "parse_cells",
     "parse_event_row",
+    "stored_text",
     "stored_time",
     "write_csv",
 ]
@@ -140,6 +141,12 @@ def event_to_row(event: EventBase) -> dict[str, str]:
     row = dict(zip(CONTENT_COLUMNS, event_to_values(event)))
     row["source"] = str(event.source)
     return row
+
+
+def stored_text(event: EventBase) -> str:
+    """The event's canonical cells (``time`` fixed-width) joined by U+001F: what the ledger
+    fingerprints and stores (``taxmargin.ledger_cells``)."""
+    return "\x1f".join(event_to_values(event, fixed_width_time=True))
 
 
 def content_key(event: EventBase) -> tuple[str, ...]:

@@ -1,22 +1,26 @@
 """Fast path for ordinary, valid taxmargin-CSV rows (issue 6: a million rows in seconds).
 
-:func:`fast_row` / :func:`fast_event` accept only rows they can prove valid with a few
+:func:`fast_cells` / :func:`fast_event` accept only rows they can prove valid with a few
 cheap checks (exact lower-case ``type``, cells without surrounding blanks, plain decimals,
 plainly valid account names and asset codes, ISO times inside the accepted range, no
 ``lots``) and build exactly the event the full validator
 (:func:`taxmargin.codec_rules.validate_cells`) would build. Anything else returns ``None``
-and the caller runs the full validator, which reports the problems. A property test checks
-that the two paths agree (tests/test_codec.py)."""
+and the caller runs the full validator, which reports the problems. :func:`fast_cells` also
+returns the event's stored text (``taxmargin.codec.stored_text``: what the ledger stores and
+fingerprints), taken from the cells themselves where they are already canonical, so the
+ledger need not format the event again. Property tests check that the two paths agree and
+that the text is the codec's (tests/test_codec.py)."""
 
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
+from taxmargin.codec_build import Builder, amount, builders, source_ref
 from taxmargin.codec_rules import (
     GENERIC_COLUMNS,
     MAX_ID_CHARS,
@@ -24,49 +28,82 @@ from taxmargin.codec_rules import (
     MAX_NOTE_CHARS,
     MAX_SOURCE_CHARS,
     PLAIN_DECIMAL,
-    _time_cache,
+    _asset_cache,
+    _parse_time_uncached,
     asset_code,
-    parse_time,
+    format_decimal,
+    format_time,
+    stored_time,
 )
 from taxmargin.models import EVENT_TYPES, SIDES, Amount, EventBase, SourceRef
 
-__all__ = ["Positions", "fast_event", "fast_row", "paused_gc", "positions"]
+__all__ = ["Positions", "fast_cells", "fast_event", "fast_row", "paused_gc", "positions"]
 
 #: Index of each of GENERIC_COLUMNS in a row list (see :func:`positions`).
 Positions = tuple[int, ...]
 
-#: Stands for "this leg needs the full validator" (never part of an event).
-_BAD = Amount(Decimal(-1), "")
-_NOT_PLAIN = Decimal(-1)
-#: Every type: its class, its sides rule and the type-specific columns it takes.
-_TYPES: dict[str, tuple[type[EventBase], tuple[str, str], frozenset[str]]] = {
-    name: (cls, SIDES[name], frozenset(
+#: Plain decimals already in ``format_decimal``'s form (no leading / trailing zeros): stored as read.
+_CANONICAL = re.compile(r"(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{0,23}[1-9])?")
+_fullmatch = _CANONICAL.fullmatch
+_BUILD = builders()
+#: ``(sent given, received given)`` as ``2 * sent + received`` -> allowed, per sides rule
+_SIDE_MASKS = {("req", "req"): frozenset({3}), ("no", "req"): frozenset({1}), ("req", "no"): frozenset({2}),
+               ("one", "one"): frozenset({1, 2})}
+#: Every type: its builder, the side masks it allows, the type-specific columns it takes, its name.
+_TYPES: dict[str, tuple[Builder, frozenset[int], frozenset[str], str]] = {
+    name: (_BUILD[cls], _SIDE_MASKS[SIDES[name]], frozenset(
         {"transfer": {"to_account"}, "deposit": {"basis_usd", "acquired"}, "realized_pnl": {"acquired"}}.get(name, ())
-    ))
+    ), name)
     for name, cls in EVENT_TYPES.items()
 }
-_NO_EXTRA: dict[str, Any] = {}
+#: A leg, a USD value or the type-specific cells: (value(s), canonical cell text(s)).
+Leg = tuple[Amount | None, str, str]
+_NO_LEG: Leg = (None, "", "")
+Value = tuple[Decimal | None, str]
+_NO_VALUE: Value = (None, "")
+Extras = tuple[str, Decimal | None, datetime | None, str, str]
+_NO_EXTRAS: Extras = ("", None, None, "", "")
+#: A time: (value, stored form ``stored_time``, export form ``format_time``).
+Timed = tuple[datetime, str, str]
 _good_accounts: dict[str, str] = {}
 _paths: dict[str, str] = {}
+_times: dict[str, Timed] = {}
+_TIMES_LIMIT = 200_000
+#: ``codec_rules``' quick range (2009-01-04 .. 2099-12-31) as text: ISO text order is time order
+_QUICK_FROM, _QUICK_TO = "2009-01-04", "2099-12-31"
 
 
-def _leg(quantity: str, asset: str, is_fee: bool) -> Amount | None:
-    if not quantity and not asset:
+def _canonical(raw: str) -> str | None:
+    """``format_decimal`` of a plain decimal (the cell as read when already in that form),
+    None when not a plain decimal."""
+    if _CANONICAL.fullmatch(raw):
+        return raw
+    return format_decimal(Decimal(raw)) if PLAIN_DECIMAL.fullmatch(raw) else None
+
+
+def _leg(quantity: str, asset: str, is_fee: bool) -> Leg | None:
+    """A given leg with its cells (``_NO_LEG`` for a zero fee), None when it needs the full
+    validator."""
+    code = _asset_cache.get(asset) or asset_code(asset)
+    if code is None:
         return None
-    code = asset_code(asset)
-    if code is None or not PLAIN_DECIMAL.fullmatch(quantity):
-        return _BAD
-    value = Decimal(quantity)
-    if not value:
-        return None if is_fee else _BAD
-    return Amount(value, code)
-
-
-def _plain(raw: str) -> Decimal | None:
-    """None for empty, the value for a plain decimal, else ``_NOT_PLAIN``."""
-    if not raw:
+    text = quantity if _fullmatch(quantity) else _canonical(quantity)
+    if text is None:
         return None
-    return Decimal(raw) if PLAIN_DECIMAL.fullmatch(raw) else _NOT_PLAIN
+    if text == "0":
+        return _NO_LEG if is_fee else None
+    return amount(Decimal(quantity), code), text, code
+
+
+def _value(raw: str) -> Value | None:
+    """A given USD value with its cell, None when not a plain decimal."""
+    text = raw if _fullmatch(raw) else _canonical(raw)
+    return None if text is None else (Decimal(raw), text)
+
+
+def _as_value(leg: Leg) -> Value | None:
+    """A given leg's quantity as a value (the leg is valid and given: never ``_NO_LEG``)."""
+    return None if leg[0] is None else (leg[0].quantity, leg[1])
 
 
 def _account(account: str) -> str | None:
@@ -96,30 +133,42 @@ def _source(raw: str, default: SourceRef) -> SourceRef | None:
     number = int(line)
     if not 0 < number < 10**9:
         return None
-    return SourceRef(_paths.setdefault(path, path), number)
+    return source_ref(_paths.setdefault(path, path), number)
 
 
-def _time(raw: str) -> datetime | None:
-    cached = _time_cache.get(raw)
-    if isinstance(cached, datetime):
-        return cached
-    try:
-        return parse_time(raw)
-    except ValueError:
-        return None
+def _timed(raw: str) -> Timed | None:
+    """The time of a cell with its two texts, None when the full validator must look at it."""
+    if len(raw) == 20 and raw[4] == "-" and raw[7] == "-" and raw[10] == "T" and raw[13] == ":" \
+            and raw[16] == ":" and raw[19] == "Z" and _QUICK_FROM <= raw < _QUICK_TO:
+        # 2024-03-01T12:00:00Z, the usual form: stored and export texts follow from the cell
+        try:
+            timed = (datetime.fromisoformat(raw), raw[:19] + ".000000Z", raw)
+        except ValueError:
+            return None
+    else:
+        value = _parse_time_uncached(raw)
+        if isinstance(value, str):
+            return None
+        timed = (value, stored_time(value), format_time(value))
+    return timed
 
 
-def _sides_ok(rules: tuple[str, str], sent: Amount | None, received: Amount | None) -> bool:
-    rule_sent, rule_received = rules
-    if rule_sent == "one":
-        return (sent is None) != (received is None)  # exactly one side
-    return (sent is None) == (rule_sent == "no") and (received is None) == (rule_received == "no")
+def _timed_cached(raw: str) -> Timed | None:
+    """:func:`_timed`, cached by cell (``acquired``: many events share a position's opening)."""
+    found = _times.get(raw)
+    if found is None:
+        found = _timed(raw)
+        if found is not None:
+            if len(_times) >= _TIMES_LIMIT:
+                _times.clear()
+            _times[raw] = found
+    return found
 
 
-def _extras(
-    type_name: str, allowed: frozenset[str], cells: tuple[str, str, str], time: datetime, account: str
-) -> dict[str, Any] | None:
-    """``to_account`` / ``basis_usd`` / ``acquired`` (``cells``) when plainly valid for the type."""
+def _extras(type_name: str, allowed: frozenset[str], cells: tuple[str, str, str], time: datetime,
+            account: str) -> Extras | None:
+    """``to_account`` / ``basis_usd`` / ``acquired`` (``cells``) with their stored cells,
+    when plainly valid for the type."""
     to_account, basis, acquired = cells
     if type_name == "transfer" and (to_account == account or _account(to_account) is None):
         return None  # a transfer needs its (other, plainly valid) receiving account
@@ -127,87 +176,102 @@ def _extras(
         acquired and "acquired" not in allowed
     ):
         return None
-    extra: dict[str, Any] = {"to_account": to_account} if to_account else {}
-    if basis:
-        value = _plain(basis)
-        if value is _NOT_PLAIN:
-            return None
-        extra["basis_usd"] = value
-    if acquired:
-        when = _time(acquired)
-        if when is None or when > time:
-            return None
-        extra["acquired"] = when
-    return extra
+    value = _value(basis) if basis else _NO_VALUE
+    when = _timed_cached(acquired) if acquired else None
+    if value is None or (acquired and (when is None or when[0] > time)):
+        return None
+    return (to_account, value[0], None if when is None else when[0], value[1], "" if when is None else when[2])
 
 
 def positions(header: Sequence[str]) -> Positions:
     """Where each of :data:`GENERIC_COLUMNS` is in rows read under ``header`` (-1 = absent:
-    the last cell of a row given to :func:`fast_row`, which must be an extra ``""``)."""
+    the last cell of the row, which must be an extra ``""``; see :func:`fast_row`)."""
     index = {name: i for i, name in enumerate(header)}
     return tuple(index.get(column, -1) for column in GENERIC_COLUMNS)
 
 
-_IN_ORDER: Positions = tuple(range(len(GENERIC_COLUMNS)))
-
-
 def fast_event(cells: Mapping[str, str], source: SourceRef, seq: int) -> EventBase | None:
     """The row's event when it is plainly valid, else None (run the full validator)."""
-    row = [cells.get(column) or "" for column in GENERIC_COLUMNS]
-    row.append("")
-    return fast_row(row, _IN_ORDER, source, seq)
+    found = fast_cells([cells.get(column) or "" for column in GENERIC_COLUMNS], source, seq)
+    return None if found is None else found[0]
 
 
-def fast_row(row: Sequence[str], at: Positions, source: SourceRef, seq: int) -> EventBase | None:
-    """:func:`fast_event` on a CSV row: cells at ``at`` (:func:`positions`), plus a last ``""``."""
-    (i_time, i_account, i_type, i_sent_q, i_sent_a, i_recv_q, i_recv_a, i_fee_q, i_fee_a, i_usd,
-     i_fee_usd, i_to, i_basis, i_acquired, i_lots, i_id, i_note, i_source) = at
-    type_name = row[i_type]
-    spec = _TYPES.get(type_name)
-    if spec is None or row[i_lots]:
+def fast_row(row: Sequence[str], at: Positions, source: SourceRef, seq: int) -> tuple[EventBase, str] | None:
+    """:func:`fast_cells` on a CSV row: cells at ``at`` (:func:`positions`), plus a last ``""``."""
+    return fast_cells([row[i] for i in at], source, seq)
+
+
+def fast_cells(cells: Sequence[str], source: SourceRef, seq: int) -> tuple[EventBase, str] | None:
+    """The event of a row given as its cells in :data:`GENERIC_COLUMNS` order, with its
+    stored text, when plainly valid; None when the full validator must decide. (One
+    function on purpose: it runs once per row of a million-row file.)"""
+    (time_raw, account_raw, type_raw, sent_q, sent_a, recv_q, recv_a, fee_q, fee_a, usd_raw, fee_usd_raw,
+     to_raw, basis_raw, acquired_raw, lots, event_id, note, source_raw) = cells
+    spec = _TYPES.get(type_raw)
+    if spec is None or lots:
         return None
-    time = _time(row[i_time])
-    account = _good_accounts.get(row[i_account]) or _account(row[i_account])
-    if time is None or account is None:
+    build, masks, allowed, type_name = spec
+    timed = _timed(time_raw)
+    account = _good_accounts.get(account_raw) or _account(account_raw)
+    if timed is None or account is None:
         return None
-    extra = _NO_EXTRA
-    specific = (row[i_to], row[i_basis], row[i_acquired])
-    if spec[2] or specific[0] or specific[1] or specific[2]:
-        found = _extras(type_name, spec[2], specific, time, account)
+    extras = _NO_EXTRAS
+    if allowed or to_raw or basis_raw or acquired_raw:
+        found = _extras(type_name, allowed, (to_raw, basis_raw, acquired_raw), timed[0], account)
         if found is None:
             return None
-        extra = found
-    sent = _leg(row[i_sent_q], row[i_sent_a], False)
-    received = _leg(row[i_recv_q], row[i_recv_a], False)
-    fee = _leg(row[i_fee_q], row[i_fee_a], True)
-    if sent is _BAD or received is _BAD or fee is _BAD or not _sides_ok(spec[1], sent, received):
+        extras = found
+    sent = _leg(sent_q, sent_a, False) if sent_q or sent_a else _NO_LEG
+    received = _leg(recv_q, recv_a, False) if recv_q or recv_a else _NO_LEG
+    fee = _leg(fee_q, fee_a, True) if fee_q or fee_a else _NO_LEG
+    if sent is None or received is None or fee is None or \
+            (sent[0] is not None) * 2 + (received[0] is not None) not in masks:
         return None
-    usd, fee_usd = _plain(row[i_usd]), _plain(row[i_fee_usd])
-    if usd is _NOT_PLAIN or fee_usd is _NOT_PLAIN or (fee is None and fee_usd):
+    # a USD value is often its USD leg's quantity: the same number, one shared value
+    usd = _NO_VALUE if not usd_raw else _as_value(sent) if usd_raw == sent_q else \
+        _as_value(received) if usd_raw == recv_q else _value(usd_raw)
+    fee_usd = _NO_VALUE if not fee_usd_raw else _as_value(fee) if fee_usd_raw == fee_q and fee[0] else \
+        _value(fee_usd_raw)
+    if usd is None or fee_usd is None or (fee[0] is None and fee_usd[0]):
         return None  # (a fee value without a fee: the full validator explains)
-    event_id, note, raw_source = row[i_id], row[i_note], row[i_source]
-    event_source = _source(raw_source, source) if raw_source else source
+    if fee[0] is None:
+        fee_usd = _NO_VALUE
+    event_source = _source(source_raw, source) if source_raw else source
     if event_source is None or ((event_id or note) and not _text_ok(event_id, note)):
         return None
-    return spec[0](
-        time=time, account=account, source=event_source, seq=seq, sent=sent, received=received,
-        fee=fee, usd_value=usd, fee_usd=fee_usd if fee is not None else None,
-        event_id=event_id, note=note, **extra,
-    )
+    event = build(timed[0], account, event_source, event_id, sent[0], received[0], fee[0], fee_usd[0], usd[0], (),
+                  note, seq, extras[0], extras[1], extras[2])
+    return event, "\x1f".join((timed[1], account, type_name, sent[1], sent[2], received[1], received[2], fee[1],
+                               fee[2], usd[1], fee_usd[1], extras[0], extras[3], extras[4], "", event_id, note))
+
+
+#: ``paused_gc(keep=True)`` freezes what it built when the pause built at least this many
+#: objects that the collector tracks.
+FREEZE_AFTER = 200_000
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(*, keep: bool = False) -> Iterator[None]:
     """Pause the cyclic garbage collector while building many acyclic objects.
 
     Bulk loads (a million events) otherwise trigger repeated full collections that scan
     every object built so far, which costs more than the parsing itself. Reference counting
     still frees everything; the collector is restored (and never left off) on exit.
+
+    The collector's first run after the pause would still scan every object the pause built
+    (a second per million events). With ``keep`` (a ledger's events, which live as long as
+    the run), a pause that built at least :data:`FREEZE_AFTER` objects moves them to the
+    collector's permanent generation instead (``gc.freeze``): never scanned, still freed by
+    reference counting when dropped. (Unreachable cycles pending at that moment would be
+    kept too; the bulk paths build none.)
     """
     was_enabled = gc.isenabled()
     gc.disable()
+    before = gc.get_count()[0]
     try:
         yield
     finally:
+        if keep and gc.get_count()[0] - before >= FREEZE_AFTER:
+            gc.freeze()
         if was_enabled:
             gc.enable()

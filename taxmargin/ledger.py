@@ -1,15 +1,19 @@
 """The SQLite ledger (``taxmargin.db``): every imported event stored once.
 
 * Events are stored as their generic-CSV cells (:mod:`taxmargin.codec`): exact decimal
-  TEXT, ISO UTC times, plus ``import_id``, ``seq``, source path/line and a de-duplication
-  key (schema: :mod:`taxmargin.ledger_schema`).
+  text, ISO UTC times (``time`` in its own column, the other 16 cells in ``cells``:
+  :mod:`taxmargin.ledger_cells`), plus ``import_id``, ``seq``, source path/line, a content
+  fingerprint and a de-duplication key (schema: :mod:`taxmargin.ledger_schema`). Stored
+  and loaded in bulk (issue 6): :mod:`taxmargin.ledger_store`, :mod:`taxmargin.ledger_load`.
 * De-duplication (interfaces.md §1: "importing the same file twice, or two exports whose
   date ranges overlap, stores every real event once; identical rows inside one file are
   real and are all kept"):
 
   - an event with an id: key ``(account, id, k)``, k = how many earlier events of the same
     import had that ``(account, id)``; the same key with different content is a
-    *conflict*: the stored event is kept and the import reports it;
+    *conflict*: the stored event is kept and the import reports it — unless the two files
+    have different ``ImportResult.authority``: then the higher one's event is kept (it
+    replaces a stored one) and the two are cross-checked (:mod:`taxmargin.ledger_crosscheck`);
   - otherwise: key ``(fingerprint, k)``, fingerprint = the canonical row without
     ``source``, k = how many earlier events of the same import had that fingerprint. So
     3 identical fills in one file are 3 events; importing the file again adds none.
@@ -21,38 +25,50 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter, itemgetter
 from decimal import Decimal
 from pathlib import Path
-from sys import intern
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
-from taxmargin.codec import event_from_values, event_to_values
 from taxmargin.codec_fast import paused_gc
 from taxmargin.codec_rules import format_decimal
-from taxmargin.errors import InputError, LedgerError
+from taxmargin.errors import Diagnostic, InputError, LedgerError
 from taxmargin.importers.base import FileText, ImportResult, accounting_gap
-from taxmargin.ledger_queries import (
-    PRICE_ASSET,
-    find_existing,
-    insert_sql,
-    select_events_sql,
+from taxmargin.ledger_crosscheck import resolve
+from taxmargin.ledger_load import InsaneAmount, read_events
+from taxmargin.ledger_queries import PRICE_ASSET, find_existing, select_events_sql
+from taxmargin.ledger_schema import (
+    DEDUP_INDEX,
+    SCHEMA_VERSION,
+    ensure_schema,
+    stored_time,
 )
-from taxmargin.ledger_schema import SCHEMA_VERSION, ensure_schema, stored_time
-from taxmargin.ledger_store import Prepared, Tally as _Tally, store_extras
-from taxmargin.models import EventBase, SourceRef
-from taxmargin.money import MAX_MAGNITUDE
+from taxmargin.ledger_store import (
+    Collision,
+    Prepared,
+    insert_rows,
+    prepare,
+    store_extras,
+)
+from taxmargin.ledger_store import Tally as _Tally
+from taxmargin.models import EventBase
 
 __all__ = ["SCHEMA_VERSION", "ImportRecord", "Ledger"]
 
 #: Events inserted per ``executemany`` call (all inside the one transaction).
 CHUNK = 20_000
+#: An import of at least this many events into a ledger without events builds the unique
+#: index on ``dedup_key`` after inserting them (``Ledger._store_events``).
+BULK_EVENTS = 50_000
+#: Stored rows fetched from SQLite at a time while loading.
+LOAD_CHUNK = 5_000
+_EVENT, _SOURCE_PATH = itemgetter(0), attrgetter("source.path")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +99,11 @@ class ImportRecord:
     rows_conflict: int | None = None
     #: exchange balance checkpoints stored with the import (``taxmargin check``)
     balances: int = 0
+    #: stored events of lower authority this import replaced (counted in ``events_stored``;
+    #: ``taxmargin.ledger_crosscheck``), and the cross-check notes of this ``store`` call
+    #: (not kept in the ledger: ``imports()`` gives none)
+    replaced: int = 0
+    diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
     def gap(self) -> int | None:
@@ -104,9 +125,6 @@ class ImportRecord:
         )
 
 
-_Prepared = Prepared
-
-
 def _rows_per_event(result: ImportResult) -> Sequence[int]:
     """How many input rows each event is built from (``base.accounting_gap`` has checked
     that this adds up to ``rows_in_events``)."""
@@ -115,31 +133,10 @@ def _rows_per_event(result: ImportResult) -> Sequence[int]:
     return [1 if result.rows_in_events else 0] * len(result.events)
 
 
-def _prepare(events: Sequence[EventBase], seen: dict[bytes, int], rows: Sequence[int] = ()) -> list[_Prepared]:
-    """Canonical cells, content fingerprint and de-duplication key of every event.
-
-    The fingerprint hashes the canonical cells without ``source``; the key is a 64-bit hash
-    of ``(account, id)`` or of the fingerprint, plus k = how many earlier events of this
-    import had the same one (counted in ``seen``, shared by the chunks of one import), so
-    identical fills in one file stay distinct (module docstring). A key collision is never
-    silent: with different fingerprints it is reported as a conflict.
-    """
-    out: list[_Prepared] = []
-    blake2b = hashlib.blake2b
-    rows = rows or [0] * len(events)
-    for event, row_count in zip(events, rows):
-        values = event_to_values(event, fixed_width_time=True)
-        fingerprint = blake2b("\x1f".join(values).encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        if event.event_id:
-            text = f"{event.account}\x1f{event.event_id}".encode("utf-8", "surrogatepass")
-            base = b"i" + blake2b(text, digest_size=16).digest()
-        else:
-            base = b"f" + fingerprint
-        k = seen.get(base, 0)
-        seen[base] = k + 1
-        key = int.from_bytes(blake2b(base + k.to_bytes(4, "big"), digest_size=8).digest(), "big", signed=True)
-        out.append((event, key, fingerprint, values, row_count))
-    return out
+def _texts(result: ImportResult) -> Sequence[str | None]:
+    """The layout's precomputed stored texts, or None for every event."""
+    texts = result.stored_texts.for_events(result.events) if result.stored_texts is not None else None
+    return texts if texts is not None else [None] * len(result.events)
 
 
 @contextmanager
@@ -253,21 +250,35 @@ class Ledger:
             import_id, file.name, file.sha256, result.layout, imported_at, result.rows_read,
             tally.stored, tally.duplicates, len(result.non_taxable), result.rows_rejected,
             tuple(tally.conflicts), tally.rows_stored, tally.rows_duplicate, tally.rows_conflict,
-            len(result.balances),
+            len(result.balances), tally.replaced, tuple(tally.diagnostics),
         )
 
     def _store_events(self, conn: sqlite3.Connection, import_id: int, result: ImportResult, tally: _Tally) -> None:
-        """Insert the new events chunk by chunk (bounded memory) and classify the rest."""
+        """Insert the new events chunk by chunk (bounded memory) and classify the rest.
+
+        Into a ledger without events, a large import is inserted without the unique index
+        on ``dedup_key``, which is built afterwards (sorting the keys once is cheaper than a
+        million random index insertions); inside the same transaction, so an interrupted
+        import still leaves the ledger exactly as it was."""
         # keys inside one import are distinct by construction: only earlier imports can match
         earlier = conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
-        events, rows = result.events, _rows_per_event(result)
+        events, rows, texts = result.events, _rows_per_event(result), _texts(result)
+        bulk = not earlier and len(events) >= BULK_EVENTS
+        if bulk:
+            conn.execute("DROP INDEX events_dedup_key")
         seen: dict[bytes, int] = {}
+        collisions: list[Collision] = []
         for start in range(0, len(events), CHUNK):
-            prepared = _prepare(events[start : start + CHUNK], seen, rows[start : start + CHUNK])
+            end = start + CHUNK
+            prepared = prepare(events[start:end], texts[start:end], rows[start:end], seen)
             existing = find_existing(conn, [p[1] for p in prepared]) if earlier else {}
-            new = tally.classify(prepared, existing)
-            self._insert_chunk(conn, import_id, new)
-            tally.sources.update(item[0].source.path for item in new)
+            new, met = tally.classify(prepared, existing, result.authority)
+            collisions.extend(met)
+            self._insert_chunk(conn, import_id, new, result.authority)
+            tally.sources.update(map(_SOURCE_PATH, map(_EVENT, new)))
+        if bulk:
+            conn.execute(DEDUP_INDEX)
+        resolve(conn, import_id, result.authority, collisions, tally)
 
     def _insert_import(
         self, conn: sqlite3.Connection, file: FileText, result: ImportResult, imported_at: datetime
@@ -283,11 +294,10 @@ class Ledger:
             raise LedgerError(f"{self._path}: the import record got no id")
         return cursor.lastrowid
 
-    def _insert_chunk(self, conn: sqlite3.Connection, import_id: int, chunk: Sequence[_Prepared]) -> None:
-        conn.executemany(
-            insert_sql(),
-            [(import_id, key, fp, *values, e.source.path, e.source.line, e.seq) for e, key, fp, values, _ in chunk],
-        )
+    def _insert_chunk(
+        self, conn: sqlite3.Connection, import_id: int, chunk: Sequence[Prepared], authority: int
+    ) -> None:
+        insert_rows(conn, import_id, authority, chunk)
 
     def add_prices(self, points: Iterable[tuple[datetime, str, Decimal, str]]) -> int:
         """Add user price points ``(time, asset, usd per unit, source)`` in one transaction.
@@ -314,25 +324,20 @@ class Ledger:
         A row that cannot be read back (a ledger edited by hand: a bad number, time or
         type) raises :class:`LedgerError` naming it, never a traceback."""
         out: list[EventBase] = []
-        append = out.append
-        row: tuple[Any, ...] = ()
-        with _sql_errors(str(self._path)), paused_gc():
-            try:
-                for row in self._conn.execute(select_events_sql()):
-                    append(event_from_values(row, SourceRef(intern(row[17]), row[18]), row[19]))
-            except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:
-                where = f"{row[17]}:{row[18]}" if len(row) > 18 else "an event"
-                raise LedgerError(
-                    f"{self._path}: the stored event from {where} cannot be read ({type(exc).__name__}): "
-                    f"the ledger was changed outside taxmargin; run 'taxmargin check --ledger {self._path}'"
-                ) from None
-        bad = next((event for event in out if not _sane(event)), None)
-        if bad is not None:
-            raise LedgerError(
-                f"{self._path}: the stored event from {bad.source} holds an amount that is not positive, "
-                "finite and at most 1e18: the ledger was changed outside taxmargin; "
-                f"run 'taxmargin check --ledger {self._path}'"
-            )
+        with _sql_errors(str(self._path)), paused_gc(keep=True):  # the run's events (codec_fast.paused_gc)
+            cursor = self._conn.execute(select_events_sql())
+            while rows := cursor.fetchmany(LOAD_CHUNK):
+                before = len(out)
+                try:
+                    read_events(rows, out)
+                except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:
+                    row = rows[len(out) - before]  # events are appended one by one: the next row failed
+                    what = "holds an amount that is not positive, finite and at most 1e18" if isinstance(
+                        exc, InsaneAmount) else f"cannot be read ({type(exc).__name__})"
+                    raise LedgerError(
+                        f"{self._path}: the stored event from {row[2]}:{row[3]} {what}: the ledger was changed "
+                        f"outside taxmargin; run 'taxmargin check --ledger {self._path}'"
+                    ) from None
         return out
 
     @property
@@ -353,6 +358,8 @@ class Ledger:
             ):
                 conflicts.setdefault(import_id, []).append(message)
             balances = dict(self._conn.execute("SELECT import_id, count(*) FROM balances GROUP BY import_id"))
+            replaced = dict(self._conn.execute(
+                "SELECT import_id, count(*) FROM import_replacements GROUP BY import_id"))
             rows = self._conn.execute(
                 "SELECT import_id, file_name, sha256, layout, imported_at, rows_read, events_stored,"
                 " duplicates, non_taxable, rejected, rows_stored, rows_duplicate, rows_conflict"
@@ -360,7 +367,8 @@ class Ledger:
             ).fetchall()
         return [
             ImportRecord(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8],
-                         r[9], tuple(conflicts.get(r[0], ())), r[10], r[11], r[12], balances.get(r[0], 0))
+                         r[9], tuple(conflicts.get(r[0], ())), r[10], r[11], r[12], balances.get(r[0], 0),
+                         replaced.get(r[0], 0))
             for r in rows
         ]
 
@@ -371,18 +379,6 @@ class Ledger:
                 "SELECT time, asset, usd_per_unit, source FROM prices ORDER BY time, asset, source"
             ).fetchall()
         return [(datetime.fromisoformat(t), asset, Decimal(usd), source) for t, asset, usd, source in rows]
-
-
-def _sane(event: EventBase) -> bool:
-    """Amounts positive and finite, USD values finite and not negative: what ``store``
-    writes. (A ledger edited by hand may hold ``NaN`` or ``-5``; ``check`` names it.)"""
-    for side in (event.sent, event.received, event.fee):
-        if side is not None and not (side.quantity.is_finite() and 0 < side.quantity <= MAX_MAGNITUDE):
-            return False
-    for value in (event.usd_value, event.fee_usd):
-        if value is not None and not (value.is_finite() and value >= 0):
-            return False
-    return True
 
 
 def _price_row(point: tuple[datetime, str, Decimal, str]) -> tuple[str, str, str, str]:

@@ -36,6 +36,7 @@ from taxmargin.codec_fast import paused_gc
 from taxmargin.errors import Diagnostic, Severity
 from taxmargin.importers.base import EARLIEST, LATEST, BalanceCheckpoint
 from taxmargin.ledger import Ledger, sql_errors
+from taxmargin.ledger_cells import unpack
 from taxmargin.ledger_schema import EVENT_VALUE_COLUMNS
 from taxmargin.models import EVENT_TYPES, EventBase, SourceRef
 from taxmargin.money import MAX_MAGNITUDE
@@ -151,10 +152,21 @@ def _imports(conn: sqlite3.Connection, problems: list[Diagnostic]) -> dict[int, 
     return found
 
 
+def _values(time: object, cells: object) -> list[object] | None:
+    """The 17 stored cells of an event row (``taxmargin.ledger_cells``), None when ``cells``
+    is not a stored cell list."""
+    if not isinstance(cells, str):
+        return None
+    try:
+        return [time, *unpack(cells)]
+    except ValueError:
+        return None
+
+
 def _event(row: Sequence[object], imports: dict[int, _Import], problems: list[Diagnostic]) -> EventBase | None:
-    """One stored event row: (event_pk, import_id, fingerprint, *cells, path, line, seq)."""
+    """One stored event row: (event_pk, import_id, fingerprint, time, cells, path, line, seq)."""
     pk, import_id, fingerprint = row[0], row[1], row[2]
-    values, path, line, seq = row[3:20], row[20], row[21], row[22]
+    path, line, seq = row[5], row[6], row[7]
     source = SourceRef(str(path), line if isinstance(line, int) else 0)
     owner = imports.get(import_id) if isinstance(import_id, int) else None
     if owner is None:
@@ -164,8 +176,9 @@ def _event(row: Sequence[object], imports: dict[int, _Import], problems: list[Di
         problems.append(_error("unknown-source", f"stored event {pk}: its source file {str(path)[:60]!r} was never "
                                f"imported (import {import_id} read {owner.file_name})", source))
         return None
-    wrong = _cell_problems(values)
-    if wrong:
+    values = _values(row[3], row[4])
+    wrong = ["its cells are not a stored cell list"] if values is None else _cell_problems(values)
+    if values is None or wrong:
         problems.append(_error("bad-event", f"stored event {pk}: " + "; ".join(wrong), source))
         return None
     if _fingerprint(values) != fingerprint:
@@ -180,10 +193,11 @@ def _event(row: Sequence[object], imports: dict[int, _Import], problems: list[Di
 
 
 def _events(conn: sqlite3.Connection, imports: dict[int, _Import], problems: list[Diagnostic]) -> dict[int, EventBase]:
-    columns = ", ".join(("event_pk", "import_id", "fingerprint", *EVENT_VALUE_COLUMNS, "source_path",
-                         "source_line", "seq"))
     by_pk: dict[int, EventBase] = {}
-    for row in conn.execute(f"SELECT {columns} FROM events ORDER BY time, source_path, source_line, seq, event_pk"):
+    for row in conn.execute(
+        "SELECT event_pk, import_id, fingerprint, time, cells, source_path, source_line, seq FROM events"
+        " ORDER BY time, source_path, source_line, seq, event_pk"
+    ):
         owner = imports.get(row[1])
         if owner is not None:
             owner.held += 1
@@ -196,9 +210,18 @@ def _events(conn: sqlite3.Connection, imports: dict[int, _Import], problems: lis
 
 def _links(conn: sqlite3.Connection, imports: dict[int, _Import], by_pk: dict[int, EventBase],
            problems: list[Diagnostic]) -> None:
+    """Events an import found already stored (links), and events of an import that a later
+    import of higher authority replaced (schema version 3): both count as the import's
+    events for its balance checks; a replaced one also counts as one it stored."""
     missing: dict[int, int] = {}
     pks = {pk for (pk,) in conn.execute("SELECT event_pk FROM events")}
-    for import_id, pk in conn.execute("SELECT import_id, event_pk FROM import_links ORDER BY import_id, event_pk"):
+    linked = conn.execute(
+        "SELECT import_id, event_pk, 0 FROM import_links UNION ALL"
+        " SELECT replaced_import_id, event_pk, 1 FROM import_replacements ORDER BY 1, 2"
+    )
+    for import_id, pk, replaced in linked:
+        if replaced and import_id in imports:
+            imports[import_id].held += 1
         if pk not in pks:
             missing[import_id] = missing.get(import_id, 0) + 1
         elif import_id in imports and pk in by_pk:
@@ -256,7 +279,7 @@ def _quick_check(conn: sqlite3.Connection) -> list[str]:
 
 
 _TABLES = frozenset({"meta", "imports", "import_conflicts", "events", "prices", "import_links",
-                     "import_sources", "balances"})
+                     "import_sources", "balances", "import_replacements"})
 
 
 def read_snapshot(ledger: Ledger) -> Snapshot:

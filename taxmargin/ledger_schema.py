@@ -14,7 +14,14 @@ from version 1 backfills ``import_sources`` from the stored events; what version
 recorded (reconciliation, links, balances) stays NULL / empty and ``taxmargin check``
 says so.
 
-Amounts are exact decimal TEXT (never REAL); times are ISO 8601 UTC text of fixed width
+Version 3 (issue 6, speed) keeps the 16 cells after ``time`` in one ``cells`` column
+(``taxmargin.ledger_cells``) and the unique index on ``dedup_key`` as a named index; and
+(issue 4, Kraken trades.csv cross-checked against ledgers.csv) each event's ``authority``
+(``ImportResult.authority``) and, in ``import_replacements``, every stored event an import
+of higher authority replaced (same de-duplication key and row; the replaced event's
+import, source and fingerprint are kept there).
+
+Amounts are exact decimal text (never REAL); times are ISO 8601 UTC text of fixed width
 (``2024-03-01T12:00:00.000000Z``) so that text order is time order.
 """
 
@@ -27,17 +34,20 @@ from datetime import UTC, datetime
 from taxmargin import __version__
 from taxmargin.codec import CONTENT_COLUMNS, stored_time
 from taxmargin.errors import LedgerError
+from taxmargin.ledger_cells import pack
 
 __all__ = [
     "APPLICATION",
+    "DEDUP_INDEX",
     "EVENT_VALUE_COLUMNS",
+    "V3_EVENTS",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "ensure_schema",
     "stored_time",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION = "taxmargin"
 
 #: SQL column names of the event cells, in ``codec.CONTENT_COLUMNS`` order (``id`` is
@@ -145,13 +155,74 @@ INSERT INTO import_sources (import_id, source_path) SELECT DISTINCT import_id, s
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
     """Version 1 -> 2: reconciliation columns, import links, import sources (backfilled
     from the stored events), balance checkpoints (module docstring)."""
-    for statement in _V2_DDL.split(";"):
+    _run(conn, _V2_DDL)
+
+
+#: Version 3's events table (module docstring; ``taxmargin.ledger_cells``).
+V3_EVENTS = """
+CREATE TABLE events (
+    event_pk INTEGER PRIMARY KEY,
+    import_id INTEGER NOT NULL REFERENCES imports(import_id),
+    dedup_key INTEGER NOT NULL,
+    fingerprint BLOB NOT NULL,
+    time TEXT NOT NULL,
+    cells TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    source_line INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    authority INTEGER NOT NULL DEFAULT 1
+)
+"""
+#: The unique index on ``dedup_key`` (named: ``Ledger.store`` rebuilds it after a bulk load).
+DEDUP_INDEX = "CREATE UNIQUE INDEX events_dedup_key ON events (dedup_key)"
+_V3_DDL = """
+CREATE TABLE import_replacements (
+    import_id INTEGER NOT NULL REFERENCES imports(import_id),
+    event_pk INTEGER NOT NULL REFERENCES events(event_pk),
+    replaced_import_id INTEGER NOT NULL REFERENCES imports(import_id),
+    replaced_path TEXT NOT NULL,
+    replaced_line INTEGER NOT NULL,
+    replaced_fingerprint BLOB NOT NULL,
+    PRIMARY KEY (import_id, event_pk)
+) WITHOUT ROWID
+"""
+_V2_COLUMNS = ", ".join(("event_pk", "import_id", "dedup_key", "fingerprint", *EVENT_VALUE_COLUMNS, "source_path",
+                         "source_line", "seq"))
+
+
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Version 2 -> 3: the events table rebuilt with the 16 cells after ``time`` in one
+    ``cells`` column (``taxmargin.ledger_cells``), each event's ``authority`` (version 2's
+    get the default 1), a named unique index on ``dedup_key``, and the events an import
+    replaced (module docstring). Same event_pk, key and fingerprint for every event."""
+    # keep the foreign keys of import_links naming "events" (the new table) while renaming
+    conn.execute("PRAGMA legacy_alter_table = ON")
+    try:
+        conn.execute("ALTER TABLE events RENAME TO events_v2")
+        conn.execute(V3_EVENTS)
+        rows = conn.execute(f"SELECT {_V2_COLUMNS} FROM events_v2 ORDER BY event_pk")
+        while batch := rows.fetchmany(10_000):
+            conn.executemany(
+                "INSERT INTO events (event_pk, import_id, dedup_key, fingerprint, time, cells, source_path,"
+                " source_line, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:4], *pack(row[4:21])[1:], *row[21:]) for row in batch],
+            )
+        conn.execute("DROP TABLE events_v2")
+    finally:
+        conn.execute("PRAGMA legacy_alter_table = OFF")
+    conn.execute(DEDUP_INDEX)
+    _run(conn, _V3_DDL)
+
+
+def _run(conn: sqlite3.Connection, ddl: str) -> None:
+    # One statement at a time: executescript() would COMMIT the migration transaction.
+    for statement in ddl.split(";"):
         if statement.strip():
             conn.execute(statement)
 
 
 #: version n -> the function that upgrades a version-n ledger to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1, 1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1, 1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def _user_version(conn: sqlite3.Connection) -> int:
@@ -191,6 +262,17 @@ def ensure_schema(conn: sqlite3.Connection, label: str) -> int:
         _check_identity(conn, version, label)
     if version == SCHEMA_VERSION:
         return version
+    # Migrations rebuild tables (the 12 steps of https://sqlite.org/lang_altertable.html):
+    # foreign keys are enforced again, and checked, once the transaction is done.
+    enforced = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        return _migrate(conn, label)
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {1 if enforced else 0}")
+
+
+def _migrate(conn: sqlite3.Connection, label: str) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = _user_version(conn)  # another process may have migrated meanwhile
@@ -199,6 +281,8 @@ def ensure_schema(conn: sqlite3.Connection, label: str) -> int:
             MIGRATIONS[version](conn)
             version += 1
             conn.execute(f"PRAGMA user_version = {int(version)}")
+        if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise LedgerError(f"{label}: the ledger's links are broken (run 'taxmargin check'); not migrated")
         conn.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(version),)
         )

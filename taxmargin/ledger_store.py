@@ -7,6 +7,11 @@ stored count as *stored*, those of an event already in the ledger as *duplicates
 of an event whose id is stored with different content as *in conflict*. So
 ``rows read = stored + duplicates + in conflict + non-taxable + rejected`` for every
 import (``ImportRecord.reconciliation``).
+
+Files of different ``ImportResult.authority`` (schema version 3) do not conflict: an event
+whose key is stored with different content by a file of higher authority is a *duplicate*
+(cross-checked), one that meets a stored event of lower authority replaces it and counts
+as *stored* (:mod:`taxmargin.ledger_crosscheck`).
 """
 
 from __future__ import annotations
@@ -14,18 +19,23 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from hashlib import blake2b
 
 from taxmargin.codec_rules import format_decimal
+from taxmargin.errors import Diagnostic
 from taxmargin.importers.base import BalanceCheckpoint
-from taxmargin.ledger_queries import Existing
+from taxmargin.ledger_cells import SEP, dedup_base, stored_cells
+from taxmargin.ledger_queries import Existing, insert_sql
 from taxmargin.ledger_schema import stored_time
 from taxmargin.models import EventBase
 
-__all__ = ["Prepared", "Tally", "store_extras"]
+__all__ = ["Collision", "Prepared", "Tally", "insert_rows", "prepare", "store_extras"]
 
-#: An event ready for insertion: (event, dedup key, content fingerprint, stored cells,
-#: input rows it was built from) — ``ledger._prepare``.
-Prepared = tuple[EventBase, int, bytes, tuple[str, ...], int]
+#: An event ready for insertion: (event, dedup key, content fingerprint, stored ``time``,
+#: stored ``cells``, input rows it was built from) — :func:`prepare`.
+Prepared = tuple[EventBase, int, bytes, str, str, int]
+#: An incoming event and the stored event of other authority with its key and other content.
+Collision = tuple[Prepared, Existing]
 
 
 @dataclass(slots=True)
@@ -40,26 +50,84 @@ class Tally:
     conflicts: list[str] = field(default_factory=list)
     links: list[tuple[int, str]] = field(default_factory=list)  # (stored event_pk, role)
     sources: set[str] = field(default_factory=set)
+    #: stored events of lower authority this import replaced, and the cross-check notes
+    replaced: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def classify(self, prepared: Sequence[Prepared], existing: dict[int, Existing]) -> list[Prepared]:
-        """The new events of a chunk; duplicates and conflicts are counted and linked."""
+    def classify(
+        self, prepared: Sequence[Prepared], existing: dict[int, Existing], authority: int
+    ) -> tuple[list[Prepared], list[Collision]]:
+        """The new events of a chunk, and those meeting a stored event of other authority
+        (module docstring); duplicates and conflicts are counted and linked."""
         new: list[Prepared] = []
+        collisions: list[Collision] = []
+        if not existing:  # nothing stored meets these (e.g. a new ledger): all new
+            self.stored += len(prepared)
+            self.rows_stored += sum(item[5] for item in prepared)
+            return list(prepared), collisions
         for item in prepared:
-            event, key, fingerprint, _, rows = item
+            event, key, fingerprint, _, _, rows = item
             stored = existing.get(key)
             if stored is None:
                 new.append(item)
                 self.stored += 1
                 self.rows_stored += rows
-            elif stored[0] == fingerprint:
+            elif stored[0] == fingerprint or stored[4] > authority:
                 self.duplicates += 1
                 self.rows_duplicate += rows
                 self.links.append((stored[3], "duplicate"))
+                if stored[0] != fingerprint:
+                    collisions.append((item, stored))
+            elif stored[4] < authority:
+                self.stored += 1
+                self.rows_stored += rows
+                self.replaced += 1
+                collisions.append((item, stored))
             else:
                 self.rows_conflict += rows
                 self.links.append((stored[3], "conflict"))
                 self.conflicts.append(_conflict_message(event, stored))
-        return new
+        return new, collisions
+
+
+def prepare(
+    events: Sequence[EventBase], texts: Sequence[str | None], rows: Sequence[int], seen: dict[bytes, int]
+) -> list[Prepared]:
+    """Stored cells, content fingerprint and de-duplication key of every event
+    (``texts``: precomputed stored texts or None, ``importers.base.StoredTexts``).
+
+    The fingerprint hashes the stored text (the canonical cells without ``source``); the key
+    is a 64-bit hash of ``(account, id)`` or of the fingerprint, plus k = how many earlier
+    events of this import had the same one (counted in ``seen``, shared by the chunks of one
+    import), so identical fills in one file stay distinct (``taxmargin.ledger``). A key
+    collision is never silent: with different fingerprints it is reported as a conflict.
+    """
+    out: list[Prepared] = []
+    append, get, from_bytes = out.append, seen.get, int.from_bytes
+    for event, text, row_count in zip(events, texts, rows):
+        if text is None:
+            text, time, cells = stored_cells(event, None)
+        else:
+            time, _, cells = text.partition(SEP)
+        print_ = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        base = dedup_base(event, print_) if event.event_id else b"f" + print_
+        k = get(base, 0)
+        seen[base] = k + 1
+        key = from_bytes(blake2b(base + (_K0 if not k else k.to_bytes(4, "big")), digest_size=8).digest(), "big",
+                         signed=True)
+        append((event, key, print_, time, cells, row_count))
+    return out
+
+
+_K0 = (0).to_bytes(4, "big")
+
+
+def insert_rows(conn: sqlite3.Connection, import_id: int, authority: int, chunk: Sequence[Prepared]) -> None:
+    """Insert new events (``ledger_queries.INSERT_COLUMNS``)."""
+    conn.executemany(
+        insert_sql(import_id, authority),
+        [(key, print_, time, cells, e.source.path, e.source.line, e.seq) for e, key, print_, time, cells, _ in chunk],
+    )
 
 
 def _conflict_message(event: EventBase, stored: Existing) -> str:

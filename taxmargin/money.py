@@ -45,15 +45,17 @@ def parse_decimal(text: str, *, allow_negative: bool = False) -> Decimal:
     """Parse a user-supplied number exactly.
 
     Accepts plain and exponent notation (``0.00000001``, ``1e-8``), surrounding blanks and
-    thousands separators (``1,234.5``). Rejects NaN, infinities, over-long numbers,
-    magnitudes above 1e18, more than 24 decimal places, and (unless ``allow_negative``)
-    negative values. ``-0`` is read as zero.
+    thousands separators (``1,234.5``). Rejects underscores (``1_000``), NaN, infinities,
+    over-long numbers, magnitudes above 1e18, more than 24 decimal places, and (unless
+    ``allow_negative``) negative values. ``-0`` is read as zero.
     """
     raw = text.strip().replace(",", "")
     if not raw:
         raise DecimalParseError("empty number")
     if len(raw) > 64:
         raise DecimalParseError("number is too long")
+    if "_" in raw:  # Decimal("1_000") is 1000 (PEP 515); no export writes numbers that way
+        raise DecimalParseError("not a number")
     try:
         value = Decimal(raw)
     except InvalidOperation:

@@ -7,6 +7,7 @@ Every rejected row must read ``FILE:LINE: column 'X': what is wrong (value 'v')`
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -28,9 +29,11 @@ from taxmargin.codec import (
     format_time,
     parse_cells,
     parse_event_row,
+    stored_text,
     write_csv,
 )
-from taxmargin.codec_fast import fast_event
+from taxmargin.codec_build import FIELDS, amount, builders, source_ref, specific_fields
+from taxmargin.codec_fast import fast_cells, fast_event
 from taxmargin.codec_rules import validate_cells
 from taxmargin.errors import RowError
 from taxmargin.models import (
@@ -179,6 +182,8 @@ INVALID: list[tuple[dict[str, str], list[str]]] = [
     # numbers (money.parse_decimal)
     (row(sent_quantity="-100"), ["g.csv:7: column 'sent_quantity': must not be negative (value '-100')"]),
     (row(sent_quantity="abc"), ["g.csv:7: column 'sent_quantity': not a number (value 'abc')"]),
+    # Python's Decimal reads "1_000" as 1000 (PEP 515); a CSV number never has underscores
+    (row(sent_quantity="1_000"), ["g.csv:7: column 'sent_quantity': not a number (value '1_000')"]),
     (row(sent_quantity="NaN"), ["g.csv:7: column 'sent_quantity': not a finite number (value 'NaN')"]),
     (row(sent_quantity="Infinity"), ["g.csv:7: column 'sent_quantity': not a finite number (value 'Infinity')"]),
     (row(sent_quantity="1e999999"), ["g.csv:7: column 'sent_quantity': number is too large (value '1e999999')"]),
@@ -357,8 +362,8 @@ CELL = {
     "received_asset": st.sampled_from(["", "USDT", "eth"]),
     "fee_quantity": st.sampled_from(["", "0", "0.1", "-0"]),
     "fee_asset": st.sampled_from(["", "BNB", "x y"]),
-    "usd_value": st.sampled_from(["", "10", "-1", "1e3"]),
-    "fee_usd_value": st.sampled_from(["", "0", "0.5"]),
+    "usd_value": st.sampled_from(["", "10", "-1", "1e3", "1", "0.10", "2.5"]),  # (some equal to a quantity)
+    "fee_usd_value": st.sampled_from(["", "0", "0.5", "0.1", "-0"]),
     "to_account": st.sampled_from(["", "", "cold", "kraken", " cold", "c\nold"]),
     "basis_usd": st.sampled_from(["", "", "10", "-1", "1e3", "0"]),
     "acquired": st.sampled_from(["", "", "2024-01-01T00:00:00Z", "2024-03-01T12:00:01Z", "2024-01-01", "x"]),
@@ -385,8 +390,50 @@ def test_fast_path_builds_what_the_full_validator_builds(cells: dict[str, str]) 
     slow = validate_cells(cells, HERE, errors, seq=1)
     fast = fast_event(cells, HERE, 1)
     if fast is not None:
-        assert errors == [] and fast == slow
+        assert errors == [] and fast == slow and repr(fast) == repr(slow)
+        # ... and the stored text it gives the ledger is the codec's (ledger_cells)
+        found = fast_cells([cells.get(column) or "" for column in GENERIC_COLUMNS], HERE, 1)
+        assert found is not None and found[1] == stored_text(fast)
     assert (slow is None) == bool(errors)
+
+
+@pytest.mark.parametrize(("cells", "text"), [
+    # cells already canonical are stored as read
+    (TRADE, "2024-03-01T12:00:00.000000Z\x1fkraken\x1ftrade\x1f100\x1fUSD\x1f0.002\x1fBTC" + "\x1f" * 10),
+    # the codec's forms otherwise: trailing zeros dropped, codes upper-cased, fixed-width UTC
+    # time, a zero fee (and its USD value) is no fee, acquired in export form
+    (row(TRADE, time="2024-03-01T13:00:00.5+01:00", sent_quantity="100.50", sent_asset="usd", fee_quantity="0",
+         fee_asset="USD", fee_usd_value="0"),
+     "2024-03-01T12:00:00.500000Z\x1fkraken\x1ftrade\x1f100.5\x1fUSD\x1f0.002\x1fBTC" + "\x1f" * 10),
+    (row(TRADE, type="deposit", sent_quantity="", sent_asset="", basis_usd="10.0", acquired="2024-01-01T00:00:00Z"),
+     "2024-03-01T12:00:00.000000Z\x1fkraken\x1fdeposit\x1f\x1f\x1f0.002\x1fBTC\x1f\x1f\x1f\x1f\x1f\x1f10"
+     "\x1f2024-01-01T00:00:00Z\x1f\x1f\x1f"),
+])
+def test_fast_path_stored_text(cells: dict[str, str], text: str) -> None:
+    found = fast_cells([cells.get(column) or "" for column in GENERIC_COLUMNS], HERE, 0)
+    assert found is not None and found[1] == text
+    assert text == stored_text(found[0])
+
+
+@pytest.mark.parametrize("event", ROUND_TRIP, ids=lambda e: type(e).__name__)
+def test_builders_build_what_the_constructors_build(event: EventBase) -> None:
+    """codec_build sets the slots directly: the same value, frozen, for every type."""
+    build = builders()[type(event)]
+    fields = {name: getattr(event, name, None) for name in FIELDS}
+    fields["to_account"] = fields["to_account"] or ""
+    built = build(*fields.values())
+    assert built == event and repr(built) == repr(event) and hash(built) == hash(event)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.note = "changed"  # type: ignore[misc]
+    assert amount(Decimal("1.5"), "BTC") == Amount(Decimal("1.5"), "BTC")
+    assert source_ref("a.csv", 3) == SourceRef("a.csv", 3) and str(source_ref("a.csv", 3)) == "a.csv:3"
+
+
+def test_specific_fields_per_type() -> None:
+    # a builder ignores the others: the ledger's loader refuses a stored row giving them
+    assert specific_fields(Trade) == frozenset()
+    assert specific_fields(Deposit) == {"basis_usd", "acquired"} and specific_fields(Transfer) == {"to_account"}
+    assert specific_fields(RealizedPnl) == {"acquired"}
 
 
 def test_the_fast_path_takes_plain_rows() -> None:

@@ -11,8 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from taxmargin.importers.base import FileText, detect_layout, load_file
-from taxmargin.importers.generic import LAYOUTS, GenericCsv
+from taxmargin.importers.generic import LAYOUTS, GenericCsv, _ParseState, _plain_lines
 
 from taxmargin.codec import write_csv
 from taxmargin.errors import InputError, UnknownFormat
@@ -164,3 +166,44 @@ def test_export_round_trip_keeps_sources_and_seq(tmp_path: Path) -> None:
 def test_not_ours_is_unknown_format() -> None:
     with pytest.raises(UnknownFormat):
         detect_layout(text_file("date,amount\n2024-01-01,1\n"), [LAYOUT])
+
+
+# ---- the line-by-line reader (no quotes) reads exactly what the csv module reads --------
+CELLS = st.sampled_from(["", " ", "2024-03-01T12:00:00Z", "kraken", "trade", "deposit", "1", "0.50", "BTC", "usd",
+                         "x y", "k.csv:9", "A1", "2024-01-01"])
+
+
+@st.composite
+def plain_files(draw: st.DrawFn) -> tuple[str, int]:
+    """A quote-free file: a header (maybe permuted, maybe after preamble lines), rows of
+    random width (short, exact, long with empty or non-empty extra cells), blank and
+    whitespace lines, LF or CRLF line ends."""
+    columns = draw(st.permutations(["time", "account", "type", "sent_quantity", "sent_asset", "received_quantity",
+                                    "received_asset", "id", "note", "source"]))
+    preamble = draw(st.integers(0, 2))
+    lines = [f"preamble {i}" for i in range(preamble)] + [",".join(columns)]
+    for _ in range(draw(st.integers(0, 12))):
+        lines.append(draw(st.one_of(
+            st.lists(CELLS, min_size=0, max_size=len(columns) + 2).map(",".join),
+            st.just(f"2024-03-01T12:00:0{draw(st.integers(0, 9))}Z,kraken,trade,1,USD,0.5,BTC,,,"),
+            st.sampled_from(["", "  ", ",,,"]),
+        )))
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    return end.join(lines) + draw(st.sampled_from(["", end])), preamble
+
+
+@settings(max_examples=150, deadline=None)
+@given(plain_files())
+def test_line_reader_reads_what_the_csv_module_reads(made: tuple[str, int]) -> None:
+    text, header_index = made
+    assert _plain_lines(text)
+    by_lines, by_csv = _ParseState("g.csv"), _ParseState("g.csv")
+    assert by_lines._read_lines(text, header_index) == by_csv._read_csv(text, header_index)
+    for name in ("events", "texts", "errors", "skipped", "header"):
+        assert getattr(by_lines, name) == getattr(by_csv, name), name
+
+
+def test_files_the_line_reader_leaves_to_the_csv_module() -> None:
+    assert not _plain_lines('time,account,type\n2024-03-01,k,"trade"\n')  # a quote
+    assert not _plain_lines("time,account,type\r2024-03-01,k,trade\n")  # a lone CR ends a line
+    assert _plain_lines("time,account,type\r\n2024-03-01,k,trade\r\n")

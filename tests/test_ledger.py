@@ -4,7 +4,9 @@ one file are real ... and are all kept")."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -13,14 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from taxmargin.importers.base import FileText, ImportResult, NonTaxableRow
+from taxmargin.importers.base import (
+    AUTHORITY_CROSS_CHECK,
+    AUTHORITY_LEDGER,
+    FileText,
+    ImportResult,
+    NonTaxableRow,
+)
 from taxmargin.importers.generic import GenericCsv
 from test_codec import ROUND_TRIP
 
 from taxmargin import ledger as ledger_module
 from taxmargin import ledger_schema
+from taxmargin.check import check
 from taxmargin.errors import InputError, LedgerError
 from taxmargin.ledger import ImportRecord, Ledger
+from taxmargin.ledger_audit import read_snapshot
 from taxmargin.models import Amount, Deposit, EventBase, SourceRef, Trade
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -114,6 +124,62 @@ def test_same_id_with_different_content_is_a_conflict_not_an_overwrite(ledger: L
     assert [e.received for e in ledger.events()] == [Amount(Decimal("0.002"), "BTC")] * 2
 
 
+def errors(ledger: Ledger) -> list[str]:
+    """What ``taxmargin check`` finds wrong with the ledger file itself (error severity)."""
+    return [str(d) for d in check(read_snapshot(ledger)).diagnostics if d.severity == "error"]
+
+
+def store_as(ledger: Ledger, file: FileText, authority: int) -> ImportRecord:
+    return ledger.store(file, dataclasses.replace(LAYOUT.parse(file), authority=authority))
+
+
+def test_an_event_of_lower_authority_is_a_cross_checked_duplicate(ledger: Ledger) -> None:
+    """importers/base.py AUTHORITY_*: a cross-check-only file (Kraken trades.csv) meeting the
+    ledger file's event with its id is a duplicate, not a conflict; where sent / received
+    differ, a warning at its row names the stored one."""
+    store_as(ledger, csv_file("ledger.csv", [fill(0, event_id="T1"), fill(1, event_id="T2")]), AUTHORITY_LEDGER)
+    record = store_as(ledger, csv_file("trades.csv", [fill(0, "0.003", event_id="T1"), fill(1, event_id="T2")]),
+                      AUTHORITY_CROSS_CHECK)
+    # T1 differs (0.003 BTC), T2 is the same content: both are duplicates
+    assert (record.events_stored, record.duplicates, record.conflicts, record.replaced) == (0, 2, (), 0)
+    assert record.reconciliation() == "rows read 2 = stored 0 + duplicates 2 + non-taxable 0 + rejected 0"
+    [note, summary] = record.diagnostics
+    assert str(note) == (
+        "trades.csv:2: warning: [cross-check] cross-checked against ledger.csv:2 (id 'T1'): received "
+        "0.003 BTC here, 0.002 BTC there; the authoritative event from ledger.csv:2 is the one stored")
+    assert summary.code == "cross-check" and summary.source is None
+    assert [(e.received, e.source.path) for e in ledger.events()] == [(Amount(Decimal("0.002"), "BTC"), "ledger.csv")] * 2
+
+
+def test_an_event_of_higher_authority_replaces_the_stored_one(ledger: Ledger) -> None:
+    """The ledger file imported after the cross-check-only file: its event replaces the
+    stored one (same key), counted as stored; import_replacements keeps the replaced one's
+    import and source; ``check`` finds every import's events accounted for."""
+    trades = csv_file("trades.csv", [fill(0, "0.003", event_id="T1"), fill(3, event_id="T9")])
+    store_as(ledger, trades, AUTHORITY_CROSS_CHECK)
+    record = store_as(ledger, csv_file("ledger.csv", [fill(0, event_id="T1")]), AUTHORITY_LEDGER)
+    assert (record.events_stored, record.duplicates, record.conflicts, record.replaced) == (1, 0, (), 1)
+    assert str(record.diagnostics[0]).startswith("trades.csv:2: warning: [cross-check] cross-checked against ledger.csv:2")
+    assert [(e.received, str(e.source)) for e in ledger.events()] == [
+        (Amount(Decimal("0.002"), "BTC"), "ledger.csv:2"), (Amount(Decimal("0.002"), "BTC"), "trades.csv:3")]
+    assert [r.replaced for r in ledger.imports()] == [0, 1]
+    conn = ledger.connection
+    assert conn.execute("SELECT import_id, replaced_import_id, replaced_path, replaced_line FROM"
+                        " import_replacements").fetchall() == [(2, 1, "trades.csv", 2)]
+    assert conn.execute("SELECT authority FROM events ORDER BY event_pk").fetchall() == [(2,), (0,)]
+    assert errors(ledger) == []
+    # both files again: nothing new, nothing replaced, no conflict
+    again = [store_as(ledger, trades, AUTHORITY_CROSS_CHECK),
+             store_as(ledger, csv_file("ledger.csv", [fill(0, event_id="T1")]), AUTHORITY_LEDGER)]
+    assert [(r.events_stored, r.duplicates, r.replaced, r.conflicts) for r in again] == [(0, 2, 0, ()), (0, 1, 0, ())]
+
+
+def test_equal_authorities_still_conflict(ledger: Ledger) -> None:
+    store_as(ledger, csv_file("a.csv", [fill(0, event_id="T1")]), AUTHORITY_LEDGER)
+    record = store_as(ledger, csv_file("b.csv", [fill(0, "0.003", event_id="T1")]), AUTHORITY_LEDGER)
+    assert (record.events_stored, len(record.conflicts), record.diagnostics) == (0, 1, ())
+
+
 def test_counts_of_an_import(ledger: Ledger) -> None:
     file = csv_file("k.csv", [fill(0), "2024-03-01,kraken,trade,1,USD,,BTC,", fill(1)])
     parsed = LAYOUT.parse(file)
@@ -143,11 +209,11 @@ def test_a_failed_store_leaves_the_ledger_unchanged(ledger: Ledger, monkeypatch:
     calls: list[int] = []
     original = Ledger._insert_chunk
 
-    def failing(self: Ledger, conn: sqlite3.Connection, import_id: int, chunk: Sequence[Any]) -> None:
+    def failing(self: Ledger, conn: sqlite3.Connection, import_id: int, chunk: Sequence[Any], *rest: Any) -> None:
         calls.append(len(chunk))
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        original(self, conn, import_id, chunk)
+        original(self, conn, import_id, chunk, *rest)
 
     monkeypatch.setattr(Ledger, "_insert_chunk", failing)
     with pytest.raises(RuntimeError, match="disk on fire"):
@@ -174,9 +240,82 @@ def test_decimals_are_exact_text(ledger: Ledger, tmp_path: Path) -> None:
     assert loaded == event
     assert isinstance(loaded, Deposit) and str(loaded.basis_usd) == "1234567.000000000001"
     conn = sqlite3.connect(tmp_path / "taxmargin.db")
-    row = conn.execute("SELECT typeof(received_quantity), received_quantity, time FROM events").fetchone()
-    assert row == ("text", "0.123456789012345678", "2024-03-01T00:00:00.000000Z")
+    row = conn.execute("SELECT typeof(cells), cells, time FROM events").fetchone()
+    # schema version 3 (ledger_cells): the 16 cells after time joined by U+001F, exact decimals
+    assert row == ("text", "\x1f".join(["cold", "deposit", "", "", "0.123456789012345678", "ETH", "", "", "", "", "",
+                                        "1234567.000000000001", "", "", "", ""]), "2024-03-01T00:00:00.000000Z")
     conn.close()
+
+
+@pytest.mark.parametrize(("changes", "form"), [
+    ({"note": "a\x1fb\x1fc"}, "plain"),  # the last cell: split off after 15 separators
+    ({"event_id": "T\x1fX"}, "json"),  # another importer's id with U+001F: JSON cells
+    ({"account": "\x1ejoint"}, "json"),  # (import --account) would look like the JSON form
+])
+def test_cells_with_separators_round_trip(ledger: Ledger, changes: dict[str, str], form: str) -> None:
+    """ledger_cells: the 16 cells after time joined by U+001F, or U+001E + JSON when a cell
+    before ``note`` holds U+001F (or the account starts with U+001E)."""
+    event = dataclasses.replace(Trade(time=T0, account="k", source=SourceRef("x.csv", 2), sent=Amount(Decimal(1), "USD"),
+                                      received=Amount(Decimal("0.5"), "BTC")), **changes)
+    ledger.store(csv_file("x.csv", []), ImportResult(layout="test", events=(event,)))
+    assert ledger.events() == [event]
+    [(cells,)] = ledger.connection.execute("SELECT cells FROM events").fetchall()
+    assert cells.startswith("\x1e[") == (form == "json")
+    assert errors(ledger) == []  # fingerprint and cells agree
+    again = ledger.store(csv_file("x.csv", []), ImportResult(layout="test", events=(event,)))
+    assert (again.events_stored, again.duplicates) == (0, 1)
+
+
+def test_precomputed_texts_only_for_their_own_events(ledger: Ledger) -> None:
+    """importers.base.StoredTexts: the generic CSV hands the ledger each event's stored
+    text; a result whose events were replaced (import --account) is stored from its events."""
+    file = csv_file("k.csv", [fill(0), fill(1)])
+    parsed = LAYOUT.parse(file)
+    assert parsed.stored_texts is not None and parsed.stored_texts.for_events(parsed.events) is not None
+    renamed = tuple(dataclasses.replace(e, account="joint") for e in parsed.events)
+    result = dataclasses.replace(parsed, events=renamed)
+    assert result.stored_texts is not None and result.stored_texts.for_events(result.events) is None
+    ledger.store(file, result)
+    assert [e.account for e in ledger.events()] == ["joint", "joint"]
+    assert errors(ledger) == []
+
+
+def test_a_bulk_import_builds_the_unique_index(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Into a ledger without events, a large import is stored without the index on
+    dedup_key, which is built at the end (Ledger._store_events): it exists afterwards and
+    de-duplicates the next import."""
+    monkeypatch.setattr(ledger_module, "BULK_EVENTS", 3)
+    monkeypatch.setattr(ledger_module, "CHUNK", 2)
+    file = csv_file("k.csv", [fill(m) for m in range(5)] + [fill(0)])  # two identical fills: both kept
+    assert store(ledger, file).events_stored == 6
+    conn = ledger.connection
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'events_dedup_key'").fetchone() == (1,)
+    assert (store(ledger, file).events_stored, ledger.event_count()) == (0, 6)
+    with pytest.raises(sqlite3.IntegrityError):  # the index is unique
+        conn.execute("INSERT INTO events SELECT NULL, import_id, dedup_key, fingerprint, time, cells, source_path,"
+                     " source_line, seq, authority FROM events LIMIT 1")
+
+
+@pytest.mark.parametrize(("cell", "value", "refused"), [
+    (4, "-5", True), (4, "0", True), (4, "NaN", True), (4, "1e19", True), (4, "1E+18", False),
+    (8, "-1", True), (8, "Infinity", True), (8, "1e30", False),  # usd_value: no upper bound
+    (11, "5", "cannot be read (TypeError)"),  # basis_usd on a trade: a Trade has no such field
+])
+def test_an_amount_edited_by_hand_stops_the_load(ledger: Ledger, cell: int, value: str, refused: bool | str) -> None:
+    """What ``store`` never writes (a quantity not in (0, 1e18], a negative or infinite USD
+    value) stops ``events()`` with a message naming the row, never a traceback."""
+    store(ledger, csv_file("k.csv", [fill(0), fill(1)]))
+    conn = ledger.connection
+    [(pk, cells)] = conn.execute("SELECT event_pk, cells FROM events WHERE source_line = 3").fetchall()
+    values = cells.split("\x1f")
+    values[cell] = value  # cells: 4 = received_quantity, 8 = usd_value (ledger_cells)
+    conn.execute("UPDATE events SET cells = ? WHERE event_pk = ?", ("\x1f".join(values), pk))
+    if not refused:
+        assert len(ledger.events()) == 2
+        return
+    why = refused if isinstance(refused, str) else "holds an amount that is not positive"
+    with pytest.raises(LedgerError, match=rf"the stored event from k.csv:3 {re.escape(why)}"):
+        ledger.events()
 
 
 def test_events_are_sorted_by_time_source_line_seq(ledger: Ledger) -> None:

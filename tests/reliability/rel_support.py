@@ -130,12 +130,13 @@ KRAKEN_YEAR = [
 
 def make_v1_ledger(path: Path, csv_path: Path) -> None:
     """A ledger exactly as schema version 1 stored one import (tables of ``_create_v1``,
-    the v1 import record, the events by the unchanged codec)."""
+    the v1 import record, the events by the unchanged codec: one column per cell, the
+    fingerprint and key of ``ledger_cells``)."""
     from taxmargin import ledger_schema
+    from taxmargin.codec import event_to_values
     from taxmargin.importers.base import load_file
     from taxmargin.importers.generic import GenericCsv
-    from taxmargin.ledger import _prepare
-    from taxmargin.ledger_queries import insert_sql
+    from taxmargin.ledger_cells import dedup_base, dedup_key, fingerprint
 
     file = load_file(csv_path)
     result = GenericCsv().parse(file)
@@ -149,9 +150,16 @@ def make_v1_ledger(path: Path, csv_path: Path) -> None:
         " non_taxable, rejected) VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0)",
         (file.name, file.sha256, result.layout, "2025-01-01T00:00:00.000000Z", result.rows_read, len(result.events)),
     )
-    prepared = _prepare(result.events, {})
-    conn.executemany(insert_sql(), [(1, key, fp, *values, e.source.path, e.source.line, e.seq)
-                                    for e, key, fp, values, _ in prepared])
+    columns = ("import_id", "dedup_key", "fingerprint", *ledger_schema.EVENT_VALUE_COLUMNS, "source_path",
+               "source_line", "seq")  # version 1's events table
+    rows, seen = [], {}
+    for event in result.events:
+        values = event_to_values(event, fixed_width_time=True)
+        print_ = fingerprint("\x1f".join(values))
+        base = dedup_base(event, print_)
+        seen[base] = seen.get(base, -1) + 1
+        rows.append((1, dedup_key(base, seen[base]), print_, *values, event.source.path, event.source.line, event.seq))
+    conn.executemany(f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
     conn.execute("COMMIT")
     conn.close()
 
@@ -161,10 +169,29 @@ def ledger_content(path: Path) -> tuple[int, int, str]:
     without the import times (two complete imports of one file give equal contents)."""
     conn = sqlite3.connect(path)
     try:
-        rows = sorted(conn.execute(
-            "SELECT time, account, type, sent_quantity, sent_asset, received_quantity, received_asset,"
-            " fee_quantity, fee_asset, event_id, note, source_path, source_line, seq FROM events").fetchall())
+        rows = sorted(conn.execute("SELECT time, cells, source_path, source_line, seq FROM events").fetchall())
         imports = conn.execute("SELECT count(*) FROM imports").fetchone()[0]
         return int(imports), len(rows), hashlib.sha256(repr(rows).encode()).hexdigest()
     finally:
         conn.close()
+
+
+#: the 16 cells after ``time`` in the ``cells`` column of schema version 3 (taxmargin.ledger_cells)
+CELLS = ("account", "type", "sent_quantity", "sent_asset", "received_quantity", "received_asset", "fee_quantity",
+         "fee_asset", "usd_value", "fee_usd_value", "to_account", "basis_usd", "acquired", "lots", "event_id", "note")
+
+
+def with_event_id(event_id: str) -> str:
+    """SQL condition: the stored event with this id (its ``event_id`` cell, between two
+    U+001F separators in ``cells``)."""
+    return f"instr(cells, char(31) || '{event_id}' || char(31)) > 0"
+
+
+def set_cell(conn: sqlite3.Connection, column: str, value: str, where: str) -> None:
+    """A hand edit of one stored cell of the events matching ``where``, as a user with a
+    sqlite3 shell could make it (fingerprints untouched)."""
+    at = CELLS.index(column)
+    for pk, cells in conn.execute(f"SELECT event_pk, cells FROM events WHERE {where}").fetchall():
+        values = cells.split("\x1f", 15)
+        values[at] = value
+        conn.execute("UPDATE events SET cells = ? WHERE event_pk = ?", ("\x1f".join(values), pk))

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rel_support import KRAKEN_YEAR, FIXTURES, generic_csv, kraken_ledger, no_traceback, run_cli
+from rel_support import KRAKEN_YEAR, FIXTURES, generic_csv, kraken_ledger, no_traceback, run_cli, with_event_id
 
 from taxmargin import api
 from taxmargin.check import Holdings, ImportView, compare_import, opening_shortfalls
@@ -198,7 +198,7 @@ def test_balances_follow_an_account_rename(tmp_path: Path) -> None:
 def test_an_event_deleted_by_hand_is_found(tmp_path: Path) -> None:
     checked(tmp_path, kraken_file(tmp_path, "k.csv", KRAKEN_YEAR))
     conn = sqlite3.connect(tmp_path / "l.db")
-    conn.execute("DELETE FROM events WHERE event_id = 'L00007-TEST-LEDGER'")  # the staking reward
+    conn.execute(f"DELETE FROM events WHERE {with_event_id('L00007-TEST-LEDGER')}")  # the staking reward
     conn.commit()
     conn.close()
     done = api.check_ledger(tmp_path / "l.db")

@@ -10,11 +10,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from rel_support import KRAKEN_YEAR, generic_csv, kraken_ledger, make_v1_ledger, no_traceback, run_cli
+from rel_support import (
+    KRAKEN_YEAR,
+    generic_csv,
+    kraken_ledger,
+    make_v1_ledger,
+    no_traceback,
+    run_cli,
+    set_cell,
+    with_event_id,
+)
 
 from taxmargin import api
 from taxmargin.cli import main
 from taxmargin.ledger import Ledger
+from taxmargin.ledger_schema import SCHEMA_VERSION
 from taxmargin.profile import Profile
 
 ROWS = [
@@ -28,7 +38,7 @@ def test_a_version_1_ledger_is_migrated_and_keeps_its_events(tmp_path: Path) -> 
     source = generic_csv(tmp_path / "g.csv", ROWS)
     make_v1_ledger(tmp_path / "old.db", source)
     with Ledger.open(tmp_path / "old.db") as ledger:
-        assert ledger.schema_version == 2
+        assert ledger.schema_version == SCHEMA_VERSION == 3
         assert len(ledger.events()) == 3
         [record] = ledger.imports()
         assert record.rows_stored is None and record.gap is None  # v1 did not count rows
@@ -36,8 +46,11 @@ def test_a_version_1_ledger_is_migrated_and_keeps_its_events(tmp_path: Path) -> 
         again = api.import_file(ledger, source).record  # the same file again: all duplicates
         assert again is not None and (again.events_stored, again.rows_duplicate) == (0, 3)
     conn = sqlite3.connect(tmp_path / "old.db")
-    assert conn.execute("PRAGMA user_version").fetchone() == (2,)
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    assert conn.execute("PRAGMA user_version").fetchone() == (3,)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+    # version 3: the migrated events have the default authority 1, nothing was replaced
+    assert conn.execute("SELECT DISTINCT authority FROM events").fetchall() == [(1,)]
+    assert conn.execute("SELECT count(*) FROM import_replacements").fetchone() == (0,)
     assert conn.execute("SELECT import_id, source_path FROM import_sources").fetchall() == [(1, "g.csv")]
     assert conn.execute("SELECT count(*) FROM import_links").fetchone() == (3,)  # import 2's duplicates
     conn.close()
@@ -64,26 +77,31 @@ def sql(*statements: str) -> Edit:
     return apply
 
 
+def cell(column: str, value: str, where: str) -> Edit:
+    """Set one stored cell (schema version 3 keeps them in ``cells``: rel_support.set_cell)."""
+    return lambda conn: set_cell(conn, column, value, where)
+
+
 #: (hand edit, code check reports, whether ``report`` must stop (exit 2) or still runs (0))
 EDITS: list[tuple[str, Edit, str, int]] = [
-    ("amount not canonical", sql("UPDATE events SET sent_quantity = '0.50' WHERE source_line = 3"), "bad-event", 0),
-    ("amount NaN", sql("UPDATE events SET sent_quantity = 'NaN' WHERE source_line = 3"), "bad-event", 2),
-    ("amount negative", sql("UPDATE events SET sent_quantity = '-0.5' WHERE source_line = 3"), "bad-event", 2),
-    ("amount text", sql("UPDATE events SET received_quantity = 'lots' WHERE source_line = 2"), "bad-event", 2),
-    ("amount exponent", sql("UPDATE events SET sent_quantity = '5E-1' WHERE source_line = 3"), "bad-event", 0),
-    ("amount blob", sql("UPDATE events SET sent_quantity = X'00' WHERE source_line = 3"), "bad-event", 2),
+    ("amount not canonical", cell("sent_quantity", "0.50", "source_line = 3"), "bad-event", 0),
+    ("amount NaN", cell("sent_quantity", "NaN", "source_line = 3"), "bad-event", 2),
+    ("amount negative", cell("sent_quantity", "-0.5", "source_line = 3"), "bad-event", 2),
+    ("amount text", cell("received_quantity", "lots", "source_line = 2"), "bad-event", 2),
+    ("amount exponent", cell("sent_quantity", "5E-1", "source_line = 3"), "bad-event", 0),
+    ("cells blob", sql("UPDATE events SET cells = X'00' WHERE source_line = 3"), "bad-event", 2),
+    ("cells cut short", sql("UPDATE events SET cells = 'k' || char(31) || 'trade' WHERE source_line = 3"),
+     "bad-event", 2),
     ("time unreadable", sql("UPDATE events SET time = 'yesterday' WHERE source_line = 2"), "bad-event", 2),
     ("time year 9999", sql("UPDATE events SET time = '9999-01-01T00:00:00.000000Z' WHERE source_line = 2"),
      "bad-event", 0),
-    ("type unknown", sql("UPDATE events SET type = 'swap' WHERE source_line = 2"), "bad-event", 2),
-    ("content edited", sql("UPDATE events SET received_quantity = '2' WHERE source_line = 2"), "edited-event", 0),
+    ("type unknown", cell("type", "swap", "source_line = 2"), "bad-event", 2),
+    ("content edited", cell("received_quantity", "2", "source_line = 2"), "edited-event", 0),
     ("import id missing", sql("UPDATE events SET import_id = 99 WHERE source_line = 2"), "unknown-import", 0),
     ("source never imported", sql("UPDATE events SET source_path = 'made-up.csv' WHERE source_line = 2"),
      "unknown-source", 0),
-    ("event inserted", sql("INSERT INTO events SELECT 99, import_id, 12345, fingerprint, time, account, type,"
-                           " sent_quantity, sent_asset, received_quantity, received_asset, fee_quantity, fee_asset,"
-                           " usd_value, fee_usd_value, to_account, basis_usd, acquired, lots, event_id, note,"
-                           " source_path, 9, seq FROM events WHERE source_line = 2"), "import-count", 0),
+    ("event inserted", sql("INSERT INTO events SELECT 99, import_id, 12345, fingerprint, time, cells, source_path,"
+                           " 9, seq, authority FROM events WHERE source_line = 2"), "import-count", 0),
     ("event deleted", sql("DELETE FROM events WHERE source_line = 4"), "import-count", 0),
     ("checksum removed", sql("UPDATE imports SET sha256 = ''"), "bad-checksum", 0),
     ("counts changed", sql("UPDATE imports SET rows_read = rows_read + 1"), "unreconciled-import", 0),
@@ -127,7 +145,7 @@ def test_a_deleted_duplicate_and_a_damaged_checkpoint(tmp_path: Path) -> None:
     assert run_cli(tmp_path, "import", "k.csv").returncode == 0
     assert run_cli(tmp_path, "import", "k.csv").returncode == 0  # the second import links 9 events
     conn = sqlite3.connect(tmp_path / "taxmargin.db")
-    conn.execute("DELETE FROM events WHERE event_id = 'L00013-TEST-LEDGER'")
+    conn.execute(f"DELETE FROM events WHERE {with_event_id('L00013-TEST-LEDGER')}")
     conn.execute("UPDATE balances SET balance = 'many' WHERE import_id = 2 AND position = 0")
     conn.commit()
     conn.close()

@@ -37,6 +37,7 @@ from rel_support import (
 
 from taxmargin import api
 from taxmargin.ledger import Ledger
+from taxmargin.ledger_schema import SCHEMA_VERSION
 from taxmargin.profile import Profile
 from taxmargin.reports.writers import FORMATS
 
@@ -106,6 +107,7 @@ import taxmargin.cli as C
 
 point, n = sys.argv[1], int(sys.argv[2])
 L.CHUNK = 5000
+L.BULK_EVENTS = 20_000  # an import this large into a ledger without events is a bulk load
 calls = [0]
 
 def die():
@@ -113,8 +115,8 @@ def die():
 
 if point == "chunk":  # after the n-th chunk of events is inserted (inside the transaction)
     insert = L.Ledger._insert_chunk
-    def chunk(self, conn, import_id, rows):
-        insert(self, conn, import_id, rows)
+    def chunk(self, *args):
+        insert(self, *args)
         calls[0] += 1
         if calls[0] == n:
             die()
@@ -159,6 +161,27 @@ def test_import_killed_inside_the_store(import_setup: tuple[Path, bytes, tuple[i
     assert sound(ledger)
 
 
+@pytest.mark.parametrize("n", [1, 8])
+def test_bulk_load_killed_inside_the_store(import_setup: tuple[Path, bytes, tuple[int, int, str], float],
+                                           n: int) -> None:
+    """Into a ledger without events, a large import is inserted without the unique index on
+    the de-duplication key, rebuilt at the end (Ledger._store_events), in the one
+    transaction: killed after chunk n (the last chunk: 8), the ledger is as before, index
+    included; the next import stores the whole file."""
+    folder = import_setup[0]
+    ledger = folder / f"bulk-{n}.db"
+    Ledger.open(ledger).close()  # a new ledger: schema, no events
+    before = ledger_digest(ledger)
+    done = run_script(folder, KILLER, "chunk", str(n), "import", "big.csv", "--ledger", ledger.name)
+    assert done.returncode == -signal.SIGKILL and (folder / f"{ledger.name}-journal").exists()
+    assert ledger_digest(ledger) == before and sound(ledger)
+    conn = sqlite3.connect(ledger)
+    assert conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events_dedup_key'").fetchone() is not None
+    conn.close()
+    assert run_cli(folder, "import", "big.csv", "--ledger", ledger.name).returncode == 0
+    assert ledger_content(ledger)[:2] == (1, ROWS)
+
+
 def test_killed_during_a_schema_migration(tmp_path: Path) -> None:
     source = generic_csv(tmp_path / "g.csv", ["2024-01-02T00:00:00Z,k,deposit,,,1,BTC,,,,"])
     make_v1_ledger(tmp_path / "old.db", source)
@@ -167,7 +190,7 @@ def test_killed_during_a_schema_migration(tmp_path: Path) -> None:
     assert done.returncode == -signal.SIGKILL
     assert ledger_digest(tmp_path / "old.db") == before  # still version 1, untouched
     with Ledger.open(tmp_path / "old.db") as ledger:  # the next run migrates it
-        assert ledger.schema_version == 2 and len(ledger.events()) == 1
+        assert ledger.schema_version == SCHEMA_VERSION and len(ledger.events()) == 1
 
 
 # ---- report -----------------------------------------------------------------------------------------
