@@ -9,7 +9,6 @@ sub-accounts and order holds do not).
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -17,23 +16,14 @@ from pathlib import Path
 import pytest
 
 from taxmargin.importers import LAYOUTS
-from taxmargin.importers.base import FileText, ImportResult, detect_layout, load_file
+from taxmargin.importers.base import load_file
 from taxmargin.models import Amount, EventBase
 from tests.conftest import FIXTURES
+from tests.importer_support import _of, _parse, _q, _text
 from tests.golden import assert_golden
 
 D = Decimal
 CDC = FIXTURES / "cryptocom"
-
-
-def _text(name: str, text: str) -> FileText:
-    data = text.encode()
-    return FileText(name, text, "utf-8", hashlib.sha256(data).hexdigest(), len(data))
-
-
-def _parse(file: FileText) -> tuple[str, ImportResult]:
-    layout = detect_layout(file, LAYOUTS)
-    return layout.name, layout.parse(file)
 
 
 def _net(events: tuple[EventBase, ...] | list[EventBase]) -> dict[str, Decimal]:
@@ -43,15 +33,6 @@ def _net(events: tuple[EventBase, ...] | list[EventBase]) -> dict[str, Decimal]:
             if amount:
                 net[amount.asset] = net.get(amount.asset, Decimal(0)) + sign * amount.quantity
     return {asset: qty for asset, qty in net.items() if qty}
-
-
-def _q(amount: Amount | None) -> Decimal:
-    """The quantity of an optional side (0 when absent)."""
-    return amount.quantity if amount else Decimal(0)
-
-
-def _of(result: ImportResult, type_name: str) -> list[EventBase]:
-    return [e for e in result.events if e.type_name == type_name]
 
 
 # --------------------------------------------------------------------------- App sample

@@ -7,44 +7,20 @@ events (EXPECTED.md's convention).
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from taxmargin.importers import LAYOUTS
-from taxmargin.importers.base import FileText, ImportResult, detect_layout, load_file
-from taxmargin.models import Amount, EventBase
+from taxmargin.importers.base import load_file
+from taxmargin.models import Amount
 from tests.conftest import FIXTURES
+from tests.importer_support import _net, _parse, _q, _text
 from tests.golden import assert_golden
 
 D = Decimal
 PHEMEX = FIXTURES / "phemex"
-
-
-def _text(name: str, text: str) -> FileText:
-    data = text.encode()
-    return FileText(name, text, "utf-8", hashlib.sha256(data).hexdigest(), len(data))
-
-
-def _parse(file: FileText) -> tuple[str, ImportResult]:
-    layout = detect_layout(file, LAYOUTS)
-    return layout.name, layout.parse(file)
-
-
-def _net(events: tuple[EventBase, ...]) -> dict[str, Decimal]:
-    net: dict[str, Decimal] = {}
-    for e in events:
-        for amount, sign in ((e.received, 1), (e.sent, -1), (e.fee, -1)):
-            if amount:
-                net[amount.asset] = net.get(amount.asset, Decimal(0)) + sign * amount.quantity
-    return {asset: qty for asset, qty in net.items() if qty}
-
-
-def _q(amount: Amount | None) -> Decimal:
-    """The quantity of an optional side (0 when absent)."""
-    return amount.quantity if amount else Decimal(0)
 
 
 def usdt(quantity: str) -> Amount:
