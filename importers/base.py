@@ -18,7 +18,8 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
@@ -72,6 +73,18 @@ MAX_FIELD_CHARS = 1_000_000
 MAX_COLUMNS = 1000
 
 csv.field_size_limit(MAX_FIELD_CHARS)
+
+#: Set by the command line around ``Layout.parse`` of a large file (a progress bar, issue 5):
+#: called with (characters read so far, characters in the file). Layouts report through
+#: :func:`report_parse_progress`; nothing happens when no one listens.
+PARSE_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar("taxmargin_parse_progress", default=None)
+
+
+def report_parse_progress(done: int, total: int) -> None:
+    """Tell the listener of :data:`PARSE_PROGRESS`, if any, how far the parse has come."""
+    callback = PARSE_PROGRESS.get()
+    if callback is not None:
+        callback(done, total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,6 +416,8 @@ class CsvLayout:
                 continue
             source = SourceRef(file.name, line_before + 1)
             line_before = header_index + reader.line_num
+            if line_before % 20000 == 0:
+                report_parse_progress(stream.tell(), len(file.text))
             if not cells or all(not c.strip() for c in cells):
                 continue
             if len(cells) > len(header):

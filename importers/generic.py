@@ -30,6 +30,7 @@ from taxmargin.importers.base import (
     StoredTexts,
     _split_header,
     check_resync,
+    report_parse_progress,
 )
 
 from taxmargin.codec import GENERIC_COLUMNS, REQUIRED_COLUMNS, content_key
@@ -160,6 +161,7 @@ class _ParseState:
         while start < len(text):
             end = text.find("\n", start + _SLICE)
             end = len(text) if end == -1 else end + 1
+            report_parse_progress(end, len(text))
             for line in text[start:end].replace("\r\n", "\n").split("\n")[: None if end == len(text) else -1]:
                 number += 1
                 cells = line.split(",")

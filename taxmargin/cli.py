@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -75,7 +75,7 @@ def import_command(
     with Ledger.open(ledger) as store:
         for path in files:
             try:
-                with _spinner(f"reading {path.name} ..."):
+                with _reading(path):
                     done = api.import_file(store, path, account)
             except InputError as exc:
                 fail(str(exc))
@@ -95,6 +95,39 @@ PROGRESS_ROWS = 5000
 def _spinner(text: str) -> AbstractContextManager[object]:
     """A spinner on standard error while a file is read (only on a terminal)."""
     return errors.status(text) if errors.is_terminal else nullcontext()
+
+
+#: Files from this size get a progress bar while they are parsed (smaller: a spinner).
+PROGRESS_BYTES = 4 << 20
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """A progress bar on standard error while a large file is parsed (layouts report
+    through ``importers.base.PARSE_PROGRESS``); a spinner for small files."""
+    try:
+        large = path.stat().st_size >= PROGRESS_BYTES
+    except OSError:
+        large = False
+    if not errors.is_terminal or not large:
+        with _spinner(f"reading {path.name} ..."):
+            yield
+        return
+    from rich.progress import Progress
+
+    from taxmargin.importers.base import PARSE_PROGRESS
+
+    with Progress(console=errors, transient=True) as bar:
+        task = bar.add_task(f"reading {path.name}", total=1)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=max(total, 1))
+
+        token = PARSE_PROGRESS.set(update)
+        try:
+            yield
+        finally:
+            PARSE_PROGRESS.reset(token)
 
 
 def _progress(label: str = "booking events", *, show: bool = True) -> api.Progress | None:
