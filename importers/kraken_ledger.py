@@ -18,7 +18,6 @@ Rows with an empty ``txid`` are pending/failed and are skipped [FEEL] [BT-kraken
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
