@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from taxmargin.importers import LAYOUTS
-from taxmargin.importers.base import FileText, ImportResult, detect_layout
+from taxmargin.importers.base import FileText, ImportResult, detect_layout, load_file
 from taxmargin.models import Amount, EventBase
+from tests.golden import assert_golden
 
 
 def _text(name: str, text: str) -> FileText:
@@ -41,3 +43,18 @@ def _utc(text: str) -> datetime:
 
 def _of(result: ImportResult, type_name: str) -> list[EventBase]:
     return [e for e in result.events if e.type_name == type_name]
+
+
+def detected_layouts(file: FileText) -> list[str]:
+    """Names of every registered layout whose detection accepts ``file`` (must be one)."""
+    return [layout.name for layout in LAYOUTS if layout.detect(file)]
+
+
+def check_fixture(path: Path, layout: str) -> None:
+    """A fixture is read by ``layout``, with every row accounted for and no rejected row,
+    and its events equal the hand-checked golden file beside it."""
+    name, result = _parse(load_file(path))
+    assert name == layout
+    assert result.unaccounted == 0 and result.errors == ()
+    assert len(result.rows_per_event) == len(result.events)
+    assert_golden(path, result.events)

@@ -20,8 +20,7 @@ from taxmargin.importers.base import load_file
 from taxmargin.importers.bybit_shared import assemble_trade
 from taxmargin.models import Amount
 from tests.conftest import FIXTURES
-from tests.importer_support import _net, _of, _parse, _q, _text, _utc
-from tests.golden import assert_golden
+from tests.importer_support import check_fixture, detected_layouts, _net, _of, _parse, _q, _text, _utc
 
 D = Decimal
 BYBIT = FIXTURES / "bybit"
@@ -101,12 +100,7 @@ FIXTURE_LAYOUTS = [
 
 @pytest.mark.parametrize(("fixture", "layout"), FIXTURE_LAYOUTS)
 def test_fixture_golden_and_accounting(fixture: str, layout: str) -> None:
-    path = BYBIT / fixture
-    name, result = _parse(load_file(path))
-    assert name == layout
-    assert result.unaccounted == 0 and result.errors == ()
-    assert len(result.rows_per_event) == len(result.events)
-    assert_golden(path, result.events)
+    check_fixture(BYBIT / fixture, layout)
 
 
 @pytest.mark.parametrize("sample", ["everytrade_bybiteu_uta_v001.csv", "bybit_uta_margin_derivatives_constructed.csv"])
@@ -117,8 +111,7 @@ def test_samples_detected_by_exactly_one_layout(samples: Path, sample: str) -> N
 
 @pytest.mark.parametrize(("fixture", "layout"), FIXTURE_LAYOUTS)
 def test_fixtures_detected_by_exactly_one_layout(fixture: str, layout: str) -> None:
-    file = load_file(BYBIT / fixture)
-    assert [lay.name for lay in LAYOUTS if lay.detect(file)] == [layout]
+    assert detected_layouts(load_file(BYBIT / fixture)) == [layout]
 
 
 def test_uta_fixture_margin_and_derivatives() -> None:

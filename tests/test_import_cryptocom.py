@@ -15,12 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from taxmargin.importers import LAYOUTS
 from taxmargin.importers.base import load_file
 from taxmargin.models import Amount, EventBase
 from tests.conftest import FIXTURES
-from tests.importer_support import _of, _parse, _q, _text
-from tests.golden import assert_golden
+from tests.importer_support import check_fixture, detected_layouts, _of, _parse, _q, _text
 
 D = Decimal
 CDC = FIXTURES / "cryptocom"
@@ -134,18 +132,12 @@ FIXTURE_LAYOUTS = [
 
 @pytest.mark.parametrize(("fixture", "layout"), FIXTURE_LAYOUTS)
 def test_fixture_golden_and_accounting(fixture: str, layout: str) -> None:
-    path = CDC / fixture
-    name, result = _parse(load_file(path))
-    assert name == layout
-    assert result.unaccounted == 0 and result.errors == ()
-    assert len(result.rows_per_event) == len(result.events)
-    assert_golden(path, result.events)
+    check_fixture(CDC / fixture, layout)
 
 
 @pytest.mark.parametrize(("fixture", "layout"), FIXTURE_LAYOUTS)
 def test_fixtures_detected_by_exactly_one_layout(fixture: str, layout: str) -> None:
-    file = load_file(CDC / fixture)
-    assert [lay.name for lay in LAYOUTS if lay.detect(file)] == [layout]
+    assert detected_layouts(load_file(CDC / fixture)) == [layout]
 
 
 @pytest.mark.parametrize(("sample", "layout"), [
@@ -153,8 +145,7 @@ def test_fixtures_detected_by_exactly_one_layout(fixture: str, layout: str) -> N
     ("cryptocom_exchange_oex_transaction_constructed.csv", "cryptocom-oex-transaction"),
 ])
 def test_samples_detected_by_exactly_one_layout(samples: Path, sample: str, layout: str) -> None:
-    file = load_file(samples / "cryptocom" / sample)
-    assert [lay.name for lay in LAYOUTS if lay.detect(file)] == [layout]
+    assert detected_layouts(load_file(samples / "cryptocom" / sample)) == [layout]
 
 
 def test_app_v1_fixture_staking_and_dust() -> None:

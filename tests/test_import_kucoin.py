@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from taxmargin.importers import LAYOUTS
 from taxmargin.importers.base import load_file
 from taxmargin.models import Amount
 from tests.conftest import FIXTURES
-from tests.importer_support import _net, _of, _parse, _text, _utc
-from tests.golden import assert_golden
+from tests.importer_support import check_fixture, detected_layouts, _net, _of, _parse, _text, _utc
 
 D = Decimal
 KUCOIN = FIXTURES / "kucoin"
@@ -88,18 +86,12 @@ FIXTURE_LAYOUTS = [
 
 @pytest.mark.parametrize(("fixture", "layout"), FIXTURE_LAYOUTS)
 def test_fixture_golden_and_accounting(fixture: str, layout: str) -> None:
-    path = KUCOIN / fixture
-    name, result = _parse(load_file(path))
-    assert name == layout
-    assert result.unaccounted == 0 and result.errors == ()
-    assert len(result.rows_per_event) == len(result.events)
-    assert_golden(path, result.events)
+    check_fixture(KUCOIN / fixture, layout)
 
 
 @pytest.mark.parametrize(("fixture", "layout"), FIXTURE_LAYOUTS)
 def test_fixtures_detected_by_exactly_one_layout(fixture: str, layout: str) -> None:
-    file = load_file(KUCOIN / fixture)
-    assert [lay.name for lay in LAYOUTS if lay.detect(file)] == [layout]
+    assert detected_layouts(load_file(KUCOIN / fixture)) == [layout]
 
 
 @pytest.mark.parametrize(("sample", "layout"), [
@@ -107,8 +99,7 @@ def test_fixtures_detected_by_exactly_one_layout(fixture: str, layout: str) -> N
     ("kucoin_cross_margin_account_history_constructed.csv", "kucoin-account-history"),
 ])
 def test_samples_detected_by_exactly_one_layout(samples: Path, sample: str, layout: str) -> None:
-    file = load_file(samples / "kucoin" / sample)
-    assert [lay.name for lay in LAYOUTS if lay.detect(file)] == [layout]
+    assert detected_layouts(load_file(samples / "kucoin" / sample)) == [layout]
 
 
 @pytest.mark.parametrize(("fixture", "line", "utc"), [
