@@ -54,6 +54,12 @@ def stage_rows(run: dict[str, Any]) -> list[Row]:
                      cli["report_json"].get("cpu_seconds"), cli["report_json"]["peak_rss_mb"]))
         rows.append(("= CLI end to end (json)", cli["end_to_end_seconds"], cli.get("end_to_end_cpu_seconds"),
                      cli["peak_rss_mb"]))
+        if "report_formats" in cli:
+            full = cli["report_formats"]
+            rows.append((f"CLI taxmargin report --format {full['formats']}", full["seconds"],
+                         full.get("cpu_seconds"), full["peak_rss_mb"]))
+            rows.append((f"= CLI end to end ({full['formats']})", cli["end_to_end_formats_seconds"],
+                         cli.get("end_to_end_formats_cpu_seconds"), max(full["peak_rss_mb"], cli["import"]["peak_rss_mb"])))
         again = cli["report_again_source_hidden"]
         rows.append(("CLI report again, source hidden", again["seconds"], again.get("cpu_seconds"),
                      again["peak_rss_mb"]))

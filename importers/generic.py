@@ -82,10 +82,17 @@ class GenericCsv(CsvLayout):
 
     def parse(self, file: FileText) -> ImportResult:
         """Every data row becomes one event, a row error, or (repeated id) a skipped row."""
+        return self.parse_into(file, None)
+
+    def parse_into(self, file: FileText, sink: Sink | None) -> ImportResult:
+        """:meth:`parse`, handing the events (with their stored texts, or None) to ``sink``
+        in order, a chunk at a time, while the file is read (``ledger_stream.StreamStore``
+        stores them meanwhile); every event of the result has been handed over on return."""
         self.check_header(file)
-        state = _ParseState(file.name)
+        state = _ParseState(file.name, sink)
         with paused_gc(keep=True):  # the events outlive the parse (codec_fast.paused_gc)
             rows_read = state.read(file.text, self._header_index(file))
+            state.flush()
         events = tuple(state.events)
         return ImportResult(
             layout=self.name,
@@ -100,7 +107,11 @@ class GenericCsv(CsvLayout):
 
 
 #: Characters of text split into lines at a time by ``_ParseState._read_lines``.
-_SLICE = 4 << 20
+_SLICE = 1 << 20
+#: Events handed to a sink at a time by the csv-module path (``_ParseState._read_csv``).
+_SINK_EVENTS = 20_000
+#: ``sink(events, texts)``: successive events of a parse with their stored texts (or None).
+Sink = Callable[[Sequence[EventBase], Sequence[str | None]], None]
 
 
 def _plain_lines(text: str) -> bool:
@@ -113,11 +124,13 @@ def _plain_lines(text: str) -> bool:
 class _ParseState:
     """Accumulates one file's events (with their stored texts), errors and skipped rows."""
 
-    __slots__ = ("by_id", "errors", "events", "header", "name", "order", "seq_by_source", "skipped", "source_at",
-                 "texts")
+    __slots__ = ("by_id", "errors", "events", "header", "name", "order", "sent", "seq_by_source", "sink", "skipped",
+                 "source_at", "texts")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, sink: Sink | None = None) -> None:
         self.name = name
+        self.sink = sink
+        self.sent = 0  # events handed to the sink so far
         self.header: list[str] = []
         #: a row's cells in GENERIC_COLUMNS order (None: the header is in that order)
         self.order: Callable[[list[str]], Sequence[str]] | None = None
@@ -130,6 +143,12 @@ class _ParseState:
         #: (account, id) -> the first event with it and the physical line it was read from
         self.by_id: dict[tuple[str, str], tuple[EventBase, int]] = {}
         self.seq_by_source: dict[str, int] = {}
+
+    def flush(self) -> None:
+        """Hand the events not yet handed over to the sink (if any)."""
+        if self.sink is not None and self.sent < len(self.events):
+            self.sink(self.events[self.sent :], self.texts[self.sent :])
+            self.sent = len(self.events)
 
     def read(self, text: str, header_index: int) -> int:
         """Read the rows after the header (physical lines as ``CsvLayout.rows``: blank rows
@@ -178,6 +197,7 @@ class _ParseState:
                         continue
                 rows_read += take(number, cells) if len(line) <= MAX_FIELD_CHARS else self._long_line(number, line)
             start = end
+            self.flush()
         return rows_read
 
     def _long_line(self, number: int, line: str) -> int:
@@ -214,6 +234,8 @@ class _ParseState:
                 continue
             line, line_before = line_before + 1, header_index + reader.line_num
             rows_read += take(line, cells)
+            if self.sink is not None and len(self.events) - self.sent >= _SINK_EVENTS:
+                self.flush()
 
     def _take(self, line: int, cells: list[str]) -> int:
         """One row read at physical ``line``: 0 when blank (not a row), else 1."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 
 from taxmargin.reports.forms import (
     Form8949,
@@ -26,6 +27,7 @@ __all__ = [
     "box_totals",
     "build_form_8949",
     "describe",
+    "detail_rows",
     "form8949_row",
     "sort_rows",
     "totals_of",
@@ -57,10 +59,44 @@ _PURPOSE_NOTE: dict[Purpose, str] = {
 
 def _units(quantity: Decimal) -> str:
     """At least 8 decimals ("0.50000000"), more when the units are finer: col (a) wants
-    "the exact units sold or disposed of" [I8949 col (a)]."""
-    exponent = quantity.normalize().as_tuple().exponent
-    places = max(8, -exponent) if isinstance(exponent, int) else 8
-    return f"{quantity:.{places}f}"
+    "the exact units sold or disposed of" [I8949 col (a)]. Built from the plain text of
+    the value with its trailing zeros dropped, then padded to 8 decimals: the same text as
+    ``f"{quantity:.{max(8, places)}f}"`` with ``places`` those of ``quantity.normalize()``,
+    without building a digit tuple."""
+    plain = format(quantity, "f")
+    point = plain.find(".")
+    if point < 0:  # an integer (or not a finite number, printed as the format prints it)
+        return plain + ".00000000" if quantity.is_finite() else f"{quantity:.8f}"
+    plain = plain.rstrip("0")
+    decimals = len(plain) - point - 1
+    return plain if decimals >= 8 else plain + _ZEROS[decimals]
+
+
+#: Zeros that pad a text with ``n`` decimals to 8 (index ``n``; "." kept when n = 0).
+_ZEROS = tuple("0" * (8 - n) for n in range(8))
+
+
+def _note_suffix(purpose: Purpose, short_sale: bool, liquidation: bool) -> str:
+    """The parenthesized part of a description (:func:`describe`), empty if none."""
+    notes = []
+    if short_sale and purpose is not Purpose.SHORT:
+        notes.append("short sale closed")
+    if _PURPOSE_NOTE[purpose]:
+        notes.append(_PURPOSE_NOTE[purpose])
+    if liquidation:
+        notes.append("liquidation")
+    return f" ({', '.join(notes)})" if notes else ""
+
+
+#: :func:`_note_suffix` of every (purpose, short_sale, liquidation), computed once.
+_SUFFIX: dict[tuple[Purpose, bool, bool], str] = {
+    (purpose, short, liquidation): _note_suffix(purpose, short, liquidation)
+    for purpose in Purpose
+    for short in (False, True)
+    for liquidation in (False, True)
+}
+#: The suffix of an ordinary row (neither a short sale nor a liquidation), per purpose.
+_PLAIN_SUFFIX: dict[Purpose, str] = {purpose: _SUFFIX[purpose, False, False] for purpose in Purpose}
 
 
 def describe(disposal: Disposal) -> str:
@@ -68,16 +104,8 @@ def describe(disposal: Disposal) -> str:
     what kind of disposal it was in parentheses: ``(short sale closed)`` [ISD "Reporting a
     short sale"], ``(margin interest payment)`` (§7.3), ``(fee)``, ``(network fee)``,
     ``(spend)``, ``(perpetual P&L)``, ``(funding payment)``, ``(liquidation)``."""
-    notes = []
-    purpose_note = _PURPOSE_NOTE[disposal.purpose]
-    if disposal.short_sale and disposal.purpose is not Purpose.SHORT:
-        notes.append("short sale closed")
-    if purpose_note:
-        notes.append(purpose_note)
-    if disposal.liquidation:
-        notes.append("liquidation")
-    text = f"{_units(disposal.quantity)} {disposal.asset}"
-    return f"{text} ({', '.join(notes)})" if notes else text
+    suffix = _SUFFIX[disposal.purpose, disposal.short_sale, disposal.liquidation]
+    return f"{_units(disposal.quantity)} {disposal.asset}{suffix}"
 
 
 def _column(value: Decimal, whole_dollars: bool) -> Decimal:
@@ -96,74 +124,95 @@ def form8949_row(row: YearRow, *, whole_dollars: bool = False) -> Form8949Row:
     """One Form 8949 row (tax-rules.md §1.3, §1.7): (d), (e), (g) rounded per row, then
     (h) = (d) - (e) + (g) from the rounded values so every row foots. No adjustment
     codes yet (no 1099-DA reconciliation): (f) empty, (g) 0."""
-    return _row(row, whole_dollars, {})
+    return detail_rows((row,), whole_dollars=whole_dollars)[0]
 
 
-def _source_texts(sources: tuple[SourceRef, ...], texts: dict[int, str]) -> tuple[str, ...]:
-    """``str`` of each source, each distinct ``SourceRef`` object converted once and its
-    text shared by every row naming it (the lots of one sale, the sales of one lot).
-    ``texts`` is keyed by ``id``: valid while the rows, which hold the refs, are alive."""
-    get = texts.get  # a SourceRef's text is never empty ("path:line"), so `or` is safe
-    return tuple([get(id(s)) or texts.setdefault(id(s), str(s)) for s in sources])
-
-
-def _row(row: YearRow, whole_dollars: bool, texts: dict[int, str]) -> Form8949Row:
-    """:func:`form8949_row`, sharing source texts through ``texts`` (:func:`_source_texts`)."""
-    d = row.disposal
-    proceeds = _column(d.proceeds_usd, whole_dollars)
-    basis = _column(d.basis_usd, whole_dollars)
+def detail_rows(rows: Iterable[YearRow], *, whole_dollars: bool = False) -> list[Form8949Row]:
+    """:func:`form8949_row` of each row, in one loop (issue 6: a million rows): the
+    description's note per (purpose, short sale, liquidation) is looked up (:data:`_SUFFIX`),
+    the rounding inlined, and each distinct ``SourceRef`` object converted to text once,
+    its text shared by every row naming it (the lots of one sale, the sales of one lot;
+    keyed by ``id``, valid while the rows, which hold the refs, are alive)."""
+    texts: dict[int, str] = {}
+    get_text, put_text = texts.get, texts.setdefault  # a "path:line" text is never empty
     adjustment = _NO_ADJUSTMENT[whole_dollars]
-    term = row.term
-    # every field positional, in Form8949Row's order (part, box, description,
-    # date_acquired, date_sold, proceeds, cost_basis, code, adjustment, gain, account,
-    # asset, quantity, term, short_sale, liquidation, purpose, sources, acquired_utc,
-    # disposed_utc, summary)
-    return _make_row(
-        row.part,
-        row.box,
-        describe(d),
-        row.date_acquired,
-        row.date_sold,
-        proceeds,
-        basis,
-        "",
-        adjustment,
-        proceeds - basis + adjustment,
-        d.account,
-        d.asset,
-        d.quantity,
-        _TERM_TEXT[term],
-        d.short_sale,
-        d.liquidation,
-        _PURPOSE_TEXT[d.purpose],
-        _source_texts(d.sources, texts),
-        d.acquired,
-        d.disposed,
-        False,
-    )
+    plain_suffix, suffix_of, term_text, purpose_text = _PLAIN_SUFFIX, _SUFFIX, _TERM_TEXT, _PURPOSE_TEXT
+    long, make, units, cent, half_up = Term.LONG, _make_row, _units, CENT, ROUND_HALF_UP
+    out: list[Form8949Row] = []
+    append = out.append
+    for row in rows:
+        d = row.disposal
+        term, purpose, short_sale, liquidation = row.term, d.purpose, d.short_sale, d.liquidation
+        proceeds = d.proceeds_usd.quantize(cent, half_up)
+        basis = d.basis_usd.quantize(cent, half_up)
+        if whole_dollars:
+            proceeds, basis = to_whole_dollars(proceeds), to_whole_dollars(basis)
+        suffix = suffix_of[purpose, short_sale, liquidation] if short_sale or liquidation else plain_suffix[purpose]
+        gain = proceeds - basis
+        if not gain:  # (h) = (d) - (e) + (g), (g) = 0.00: a non-zero cents amount is unchanged
+            gain += adjustment  # by adding it, a zero (-0.00 too) becomes 0.00
+        # every field positional, in Form8949Row's order (part, box, description,
+        # date_acquired, date_sold, proceeds, cost_basis, code, adjustment, gain, account,
+        # asset, quantity, term, short_sale, liquidation, purpose, sources, acquired_utc,
+        # disposed_utc, summary)
+        append(make(
+            "II" if term is long else "I",
+            row.box,
+            f"{units(d.quantity)} {d.asset}{suffix}",
+            row.date_acquired,
+            row.date_sold,
+            proceeds,
+            basis,
+            "",
+            adjustment,
+            gain,
+            d.account,
+            d.asset,
+            d.quantity,
+            term_text[term],
+            short_sale,
+            liquidation,
+            purpose_text[purpose],
+            tuple([get_text(id(s)) or put_text(id(s), str(s)) for s in d.sources]),
+            d.acquired,
+            d.disposed,
+            False,
+        ))
+    return out
 
 
 def sort_rows(rows: Iterable[YearRow]) -> list[YearRow]:
     """Print order: by part and box (§1.1), then date sold, date acquired, source row.
-    The sort is stable, so the engine's lot order breaks remaining ties."""
-
-    def key(row: YearRow) -> tuple[int, object, object, str, int]:
-        # the source row as (path, line): SourceRef's own order, without its Python __lt__
-        first = row.disposal.sources[0] if row.disposal.sources else _NO_SOURCE
-        return (_BOX_RANK[row.box], row.date_sold, row.date_acquired, first.path, first.line)
-
-    return sorted(rows, key=key)
+    The sort is stable, so the engine's lot order breaks remaining ties. The keys are
+    built in one pass and the row indexes sorted by them (the same stable order as a
+    ``key`` function, without a Python call per row)."""
+    rows = list(rows)
+    rank, none = _BOX_RANK, _NO_SOURCE
+    # the source row as (path, line): SourceRef's own order, without its Python __lt__
+    firsts = [d.sources[0] if d.sources else none for d in [r.disposal for r in rows]]
+    keys = [
+        (rank[r.box], r.date_sold, r.date_acquired, first.path, first.line)
+        for r, first in zip(rows, firsts)
+    ]
+    return [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__)]
 
 
 def totals_of(rows: Iterable[Form8949Row]) -> Totals:
-    """Line 2 of a page (or a statement group): column sums of (d), (e), (g), (h) [F8949]."""
-    proceeds = basis = adjustment = gain = ZERO
-    for r in rows:
-        proceeds += r.proceeds
-        basis += r.cost_basis
-        adjustment += r.adjustment
-        gain += r.gain
-    return Totals(proceeds, basis, adjustment, gain)
+    """Line 2 of a page (or a statement group): column sums of (d), (e), (g), (h) [F8949],
+    each added up in row order from 0 (``sum`` over the column, a C loop)."""
+    rows = rows if isinstance(rows, (list, tuple)) else list(rows)
+    return Totals(
+        sum(map(_PROCEEDS, rows), ZERO),
+        sum(map(_BASIS, rows), ZERO),
+        sum(map(_ADJUSTMENT, rows), ZERO),
+        sum(map(_GAIN, rows), ZERO),
+    )
+
+
+_PROCEEDS = attrgetter("proceeds")
+_BASIS = attrgetter("cost_basis")
+_ADJUSTMENT = attrgetter("adjustment")
+_GAIN = attrgetter("gain")
 
 
 def _pages(box: str, rows: Sequence[Form8949Row], per_page: int) -> list[Form8949Page]:
@@ -200,9 +249,7 @@ def _summary_row(box: str, account: str, totals: Totals, rows: Sequence[Form8949
 
 
 def _statement(box: str, rows: Sequence[Form8949Row]) -> list[StatementGroup]:
-    by_account: dict[str, list[Form8949Row]] = {}
-    for r in rows:
-        by_account.setdefault(r.account, []).append(r)
+    by_account = _group(rows, _ACCOUNT)
     return [
         StatementGroup(_PART_OF_BOX[box], box, account, tuple(group), totals_of(group))
         for account, group in sorted(by_account.items())
@@ -216,10 +263,7 @@ def build_form_8949(
     a box with more than ``exception2_threshold`` rows, Exception 2: one summary row per
     account on the pages and every row in ``statement`` grouped by (part, box, account)
     with totals equal to the summary row (tax-rules.md §1.5, §1.6)."""
-    ordered = sort_rows(rows)
-    texts: dict[int, str] = {}  # the rows keep every SourceRef alive while it is used
-    detail = [_row(r, whole_dollars, texts) for r in ordered]
-    del texts
+    detail = detail_rows(sort_rows(rows), whole_dollars=whole_dollars)
     pages: list[Form8949Page] = []
     statement: list[StatementGroup] = []
     exception2: list[str] = []
@@ -240,15 +284,31 @@ def build_form_8949(
 
 
 def _by_box(rows: Iterable[Form8949Row]) -> dict[str, list[Form8949Row]]:
-    """The rows of each box, in their order (one pass)."""
+    """The rows of each box, in their order, the boxes in order of first appearance."""
+    return _group(rows, _BOX)
+
+
+def _group(rows: Iterable[Form8949Row], field: attrgetter[str]) -> dict[str, list[Form8949Row]]:
+    """The rows of each value of ``field``, in their order, the values in order of first
+    appearance: one pass over the column, then, for a few distinct values (boxes, the
+    accounts of a box), one filtering pass per value."""
+    rows = rows if isinstance(rows, (list, tuple)) else list(rows)
+    values = list(map(field, rows))
+    distinct = dict.fromkeys(values)
+    if len(distinct) <= _FEW:
+        return {value: [r for r, v in zip(rows, values) if v == value] for value in distinct}
     groups: dict[str, list[Form8949Row]] = {}
-    for r in rows:
-        group = groups.get(r.box)
-        if group is None:
-            groups[r.box] = [r]
-        else:
-            group.append(r)
+    for r, value in zip(rows, values):
+        groups.setdefault(value, []).append(r)
     return groups
+
+
+#: Up to this many groups, filtering passes beat one pass that appends to a group per row.
+_FEW = 8
+
+
+_BOX = attrgetter("box")
+_ACCOUNT = attrgetter("account")
 
 
 def box_totals(form: Form8949) -> dict[str, Totals]:

@@ -123,20 +123,27 @@ def liquidation_reviews(rows: Sequence[Form8949Row]) -> tuple[LiquidationReview,
 
 
 def build_review(rows: Sequence[Form8949Row]) -> Review:
-    """Gains by month of sale (all twelve months) and by account, and the liquidations."""
+    """Gains by month of sale (all twelve months) and by account, and the liquidations.
+    One pass: each row's gain is added to its month's and its account's short or long
+    sum, in row order (issue 6)."""
     liquidations = liquidation_reviews(rows)
-    months: dict[int, list[Form8949Row]] = {month: [] for month in range(1, 13)}
-    accounts: dict[str, list[Form8949Row]] = {}
-    for r in rows:  # one pass; each group keeps the rows' order
+    months: dict[int, list[Decimal]] = {month: [ZERO, ZERO] for month in range(1, 13)}  # short, long
+    events: dict[int, set[tuple[datetime, str, str]]] = {month: set() for month in range(1, 13)}
+    accounts: dict[str, list[Decimal]] = {}
+    for r in rows:
+        side = 1 if r.term == _LONG else 0
+        gain = r.gain
         if r.date_sold is not None:
-            months[r.date_sold.month].append(r)
-        accounts.setdefault(r.account, []).append(r)
-    by_month = []
-    for month, in_month in months.items():
-        short, long = _split(in_month)
-        count = len({_event_key(r) for r in in_month if r.liquidation})
-        by_month.append(MonthGain(month, short, long, count))
-    by_account = tuple(AccountGain(a, *_split(accounts[a])) for a in sorted(accounts))
+            month = r.date_sold.month
+            months[month][side] += gain
+            if r.liquidation:
+                events[month].add(_event_key(r))
+        sums = accounts.get(r.account)
+        if sums is None:
+            sums = accounts[r.account] = [ZERO, ZERO]
+        sums[side] += gain
+    by_month = [MonthGain(month, short, long, len(events[month])) for month, (short, long) in months.items()]
+    by_account = tuple(AccountGain(a, *accounts[a]) for a in sorted(accounts))
     return Review(tuple(by_month), by_account, liquidations)
 
 

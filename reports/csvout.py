@@ -10,15 +10,16 @@ are never touched, so ``-25.00`` stays a number.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from taxmargin.reports.atomic import atomic_text
 from taxmargin.reports.forms import Form8949Row, TaxForms
-from taxmargin.reports.jsonout import ROW_KEYS, row_values
+from taxmargin.reports.jsonout import ROW_KEYS, rows_values
 
 from taxmargin.gcpause import gc_paused
 
-__all__ = ["COLUMNS", "FILE_NAME", "csv_cells", "csv_rows", "write"]
+__all__ = ["COLUMNS", "FILE_NAME", "csv_cells", "csv_records", "csv_rows", "write"]
 
 FILE_NAME = "form8949.csv"
 #: The keys of a forms.json ``form_8949`` entry, in that order.
@@ -38,13 +39,21 @@ def csv_cells(row: Form8949Row) -> list[str]:
     """One CSV record in :data:`COLUMNS` order: the values of ``jsonout.row_values``,
     booleans as ``true``/``false``, ``sources`` joined by ``;``, the text columns
     (description, account, asset, sources) guarded against formulas."""
-    (part, box, description, acquired, sold, proceeds, basis, code, adjustment, gain, account,
-     asset, quantity, short_sale, liquidation, sources, term, purpose) = row_values(row)
-    return [
-        part, box, _guard(description), acquired, sold, proceeds, basis, code, adjustment, gain,
-        _guard(account), _guard(asset), quantity, _TRUE_FALSE[short_sale], _TRUE_FALSE[liquidation],
-        _guard(";".join(sources)), term, purpose,
-    ]
+    return next(csv_records((row,)))
+
+
+def csv_records(rows: Iterable[Form8949Row]) -> Iterator[list[str]]:
+    """:func:`csv_cells` of each row, in one loop over ``jsonout.rows_values``; the guarded
+    account and asset texts, which repeat from row to row, are made once each."""
+    guarded: dict[str, str] = {}
+    get, put, flag = guarded.get, guarded.setdefault, _TRUE_FALSE
+    for (part, box, description, acquired, sold, proceeds, basis, code, adjustment, gain, account,
+         asset, quantity, short_sale, liquidation, sources, term, purpose) in rows_values(rows):
+        yield [
+            part, box, _guard(description), acquired, sold, proceeds, basis, code, adjustment, gain,
+            get(account) or put(account, _guard(account)), get(asset) or put(asset, _guard(asset)), quantity,
+            flag[short_sale], flag[liquidation], _guard(";".join(sources)), term, purpose,
+        ]
 
 
 def csv_rows(forms: TaxForms) -> list[dict[str, str]]:
@@ -59,5 +68,5 @@ def write(forms: TaxForms, out_dir: Path) -> list[Path]:
     with atomic_text(target, newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(COLUMNS)
-        writer.writerows(map(csv_cells, forms.form_8949.rows))
+        writer.writerows(csv_records(forms.form_8949.rows))
     return [target]

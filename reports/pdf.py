@@ -11,6 +11,11 @@ review.pdf, drawn with the reportlab canvas from ``TaxForms`` alone (issue 5).
 
 Each file is written to a temporary name and renamed (``reports.atomic``), so an
 interrupted run leaves the previous complete file or none.
+
+Speed (issue 6): what repeats on every page (the statement's header and continued group
+titles, the top of each box's Form 8949 pages) is one form XObject referenced by each
+page; the statement's rows are monospaced lines written as one text object per page
+(``pdf_mono``, ``pdf_statement_layout``). 796,411 statement rows take ~6 s.
 """
 
 from __future__ import annotations

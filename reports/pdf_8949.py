@@ -5,7 +5,9 @@ the six boxes of that part checked, at most 11 rows (§1.5, [MAP8949]), columns 
 (§1.3), and the page's own line 2 totals. The taxpayer's name and (masked) identifying
 number are on every page; each page says "Part I, Box I - page n of m". Exception 2
 summary rows arrive already in ``pages`` (their (b)/(c) print blank); the attached statement
-is drawn by ``pdf_statement`` after the last form page.
+is drawn by ``pdf_statement`` after the last form page. The top of a page (header, part,
+boxes, column heads) is the same on every page of a box: it is drawn once per box as a
+form XObject that each page references (issue 6).
 """
 
 from __future__ import annotations
@@ -209,11 +211,19 @@ def _footer(c: Canvas, forms: TaxForms, page: Form8949Page, y: float) -> None:
     c.drawRightString(PAGE_W - MARGIN, MARGIN, "prepared with taxmargin")
 
 
-def draw_page(c: Canvas, forms: TaxForms, page: Form8949Page, rows_per_page: int) -> None:
-    """One Form 8949 page (the canvas page is finished by the caller)."""
+def _static_top(c: Canvas, forms: TaxForms, part: str, box: str) -> float:
+    """Everything above the rows (header, part band, boxes, column heads); returns its
+    bottom."""
+    y = _part_band(c, part, _header(c, forms) - 4)
+    return _table_head(c, _boxes(c, part, box, y))
+
+
+def draw_page(c: Canvas, forms: TaxForms, page: Form8949Page, rows_per_page: int,
+              top: float) -> None:
+    """One Form 8949 page below its top part (drawn by the caller, ending at ``top``);
+    the canvas page is finished by the caller."""
     whole = forms.round_whole_dollars
-    y = _part_band(c, page.part, _header(c, forms) - 4)
-    y = _table_head(c, _boxes(c, page.part, page.box, y))
+    y = top
     rows: list[Form8949Row | None] = list(page.rows)
     rows += [None] * max(0, rows_per_page - len(rows))
     for row in rows:
@@ -222,8 +232,17 @@ def draw_page(c: Canvas, forms: TaxForms, page: Form8949Page, rows_per_page: int
 
 
 def draw_form_pages(c: Canvas, forms: TaxForms) -> int:
-    """Every page of ``forms.form_8949.pages`` in order; returns the number drawn."""
+    """Every page of ``forms.form_8949.pages`` in order; returns the number drawn. The top
+    part of a page, the same on every page of a box, is one form XObject per box (drawn
+    once, referenced by each page: issue 6, a box of thousands of rows)."""
+    tops: dict[tuple[str, str], float] = {}
     for page in forms.form_8949.pages:
-        draw_page(c, forms, page, forms.form_8949.rows_per_page)
+        name = f"taxmargin-8949-{page.part}-{page.box}"
+        if (page.part, page.box) not in tops:
+            c.beginForm(name)
+            tops[page.part, page.box] = _static_top(c, forms, page.part, page.box)
+            c.endForm()
+        c.doForm(name)
+        draw_page(c, forms, page, forms.form_8949.rows_per_page, tops[page.part, page.box])
         c.showPage()
     return len(forms.form_8949.pages)

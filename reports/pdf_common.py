@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from reportlab import rl_config
@@ -101,17 +102,30 @@ def clean(text: str) -> str:
 
 
 def fit(text: str, width: float, size: float, font: str = FONT) -> str:
-    """``text`` cut with an ellipsis so it fits ``width`` points."""
+    """``text`` cut with an ellipsis so it fits ``width`` points: the longest prefix that
+    fits with "…" (found by bisection; widths grow with the prefix since standard fonts do
+    not kern)."""
     text = clean(text)
     if stringWidth(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
+    lo, hi = 0, len(text)  # the answer k: prefix text[:k] + "…" fits, k in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if stringWidth(text[:mid] + "…", font, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + "…"
 
 
 def wrap(text: str, width: float, size: float, font: str = FONT) -> list[str]:
-    """Lines of ``text`` that fit ``width``; a word longer than the width is cut hard."""
+    """Lines of ``text`` that fit ``width``; a word longer than the width is cut hard.
+    Memoized: the forms' fixed wording is wrapped again on every page."""
+    return list(_wrap(text, width, size, font))
+
+
+@lru_cache(maxsize=4096)
+def _wrap(text: str, width: float, size: float, font: str) -> tuple[str, ...]:
     lines: list[str] = []
     for line in simpleSplit(clean(text), font, size, width) or [""]:
         while stringWidth(line, font, size) > width and len(line) > 1:
@@ -121,7 +135,7 @@ def wrap(text: str, width: float, size: float, font: str = FONT) -> list[str]:
             lines.append(line[:cut])
             line = line[cut:]
         lines.append(line)
-    return lines
+    return tuple(lines)
 
 
 @dataclass(frozen=True, slots=True)

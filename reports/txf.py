@@ -42,7 +42,7 @@ from pathlib import Path
 
 from taxmargin.reports.atomic import atomic_text
 from taxmargin.reports.forms import Form8949Row, TaxForms
-from taxmargin.reports.txf_csv import write_taxact_csv, write_turbotax_online_csv
+from taxmargin.reports.txf_csv import UsDates, write_taxact_csv, write_turbotax_online_csv
 
 __all__ = ["REFERENCE_NUMBERS", "records", "write", "write_txf"]
 
@@ -62,32 +62,32 @@ def _amount(value: Decimal) -> str:
     return f"${value:.2f}"
 
 
-def _date(value: date | None, missing: str) -> str:
-    return "D" + (missing if value is None else value.strftime("%m/%d/%Y"))
-
-
 def records(forms: TaxForms) -> Iterator[list[str]]:
     """The header record, then one record per Form 8949 detail row (fields, no ``^``)."""
     exported = forms.generated.date() if forms.generated else date.today()
-    yield ["V042", "Ataxmargin", _date(exported, "")]
+    day = UsDates()
+    yield ["V042", "Ataxmargin", "D" + day(exported, "")]
     for row in forms.form_8949.rows:
-        yield _record(row)
+        yield _record(row, day)
 
 
-def _record(row: Form8949Row) -> list[str]:
-    fields = ["TD", f"N{REFERENCE_NUMBERS[row.box]}", "C1", "L1",
-              "P" + _ascii(row.description), _date(row.date_acquired, "VARIOUS"),
-              _date(row.date_sold, ""), _amount(row.cost_basis), _amount(row.proceeds)]
+def _record(row: Form8949Row, day: UsDates) -> list[str]:
+    fields = ["TD", _REFERENCE_FIELD[row.box], "C1", "L1",
+              "P" + _ascii(row.description), "D" + day(row.date_acquired, "VARIOUS"),
+              "D" + day(row.date_sold, ""), f"${row.cost_basis:.2f}", f"${row.proceeds:.2f}"]
     if "W" in row.code:
         fields.append(_amount(row.adjustment))  # record format 5: wash-sale loss disallowed
     return fields
 
 
+#: The ``N`` field of each box (:data:`REFERENCE_NUMBERS`).
+_REFERENCE_FIELD = {box: f"N{number}" for box, number in REFERENCE_NUMBERS.items()}
+
+
 def write_txf(forms: TaxForms, target: Path) -> Path:
     """Write the TXF file (CR LF line ends, as the spec prefers)."""
     with atomic_text(target, newline="") as out:
-        for fields in records(forms):
-            out.write("\r\n".join([*fields, "^"]) + "\r\n")
+        out.writelines("\r\n".join([*fields, "^\r\n"]) for fields in records(forms))
     return target
 
 

@@ -30,7 +30,7 @@ spreadsheet opening the CSV never runs them as formulas (OWASP CSV injection).
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +41,7 @@ from taxmargin.reports.forms import Form8949Row, TaxForms
 __all__ = [
     "TAXACT_COLUMNS",
     "TURBOTAX_COLUMNS",
+    "UsDates",
     "safe_text",
     "write_taxact_csv",
     "write_turbotax_online_csv",
@@ -59,34 +60,52 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _day(value: date | None, missing: str) -> str:
-    return missing if value is None else value.strftime("%m/%d/%Y")
+class UsDates:
+    """``MM/DD/YYYY`` text of dates (``missing`` for None), each distinct date formatted
+    once (``strftime`` is slow and a year has a few hundred distinct dates). One per file
+    written; shared by the TXF and CSV writers."""
+
+    __slots__ = ("_texts",)
+
+    def __init__(self) -> None:
+        self._texts: dict[date, str] = {}
+
+    def __call__(self, value: date | None, missing: str) -> str:
+        if value is None:
+            return missing
+        text = self._texts.get(value)
+        if text is None:
+            text = self._texts[value] = value.strftime("%m/%d/%Y")
+        return text
 
 
 def _cents(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _turbotax(row: Form8949Row) -> list[str]:
-    return [safe_text(row.asset or row.description), _day(row.date_acquired, "VARIOUS"),
-            _cents(row.cost_basis), _day(row.date_sold, ""), _cents(row.proceeds)]
+def _turbotax(rows: Iterable[Form8949Row]) -> Iterator[list[str]]:
+    day = UsDates()
+    for row in rows:
+        yield [safe_text(row.asset or row.description), day(row.date_acquired, "VARIOUS"),
+               f"{row.cost_basis:.2f}", day(row.date_sold, ""), f"{row.proceeds:.2f}"]
 
 
-def _taxact(row: Form8949Row) -> list[str]:
-    adjustment = _cents(row.adjustment) if row.code or row.adjustment else ""
-    return [safe_text(row.description), _day(row.date_acquired, "Various"),
-            _day(row.date_sold, ""), _cents(row.proceeds), _cents(row.cost_basis),
-            safe_text(row.code), adjustment, row.box,
-            "Short" if row.term == "short" else "Long"]
+def _taxact(rows: Iterable[Form8949Row]) -> Iterator[list[str]]:
+    day = UsDates()
+    for row in rows:
+        adjustment = _cents(row.adjustment) if row.code or row.adjustment else ""
+        yield [safe_text(row.description), day(row.date_acquired, "Various"),
+               day(row.date_sold, ""), f"{row.proceeds:.2f}", f"{row.cost_basis:.2f}",
+               safe_text(row.code), adjustment, row.box,
+               "Short" if row.term == "short" else "Long"]
 
 
 def _write(forms: TaxForms, target: Path, header: Sequence[str],
-           build: Callable[[Form8949Row], list[str]]) -> Path:
+           build: Callable[[Iterable[Form8949Row]], Iterator[list[str]]]) -> Path:
     with atomic_text(target, newline="") as out:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(header)
-        for row in forms.form_8949.rows:
-            writer.writerow(build(row))
+        writer.writerows(build(forms.form_8949.rows))
     return target
 
 

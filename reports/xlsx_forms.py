@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from taxmargin.reports.forms import ScheduleD, TaxForms, Totals
-from taxmargin.reports.xlsx_sheets import Cell, SheetStream, amount, formula, text
+from taxmargin.reports.xlsx_cells import Cell, amount, formula, text
+from taxmargin.reports.xlsx_sheets import SheetStream
 
 __all__ = ["LINE_BOXES", "write_form_4952", "write_schedule_d"]
 

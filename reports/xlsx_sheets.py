@@ -1,32 +1,40 @@
-"""Workbook building blocks: safe cells, a streaming sheet that splits at Excel's row
-limit, and the small sheets (Summary, Interest, Income, Open positions, Diagnostics,
-Options).
-
-Text from input files (descriptions, accounts, assets, sources, notes, diagnostics, the
-taxpayer name) can never become a formula (CSV/formula injection, OWASP): every such cell
-is written with ``data_type = "s"`` (an inline string: Excel stores and shows it as text,
-whatever its first character), and a value starting with ``=``, ``+``, ``-``, ``@``, tab
-or carriage return is also prefixed with a single quote ``'``, so the text stays inert
-even after the sheet is exported to CSV and reopened. The quote is then part of the
-visible text; that is the documented price of the second guard. Control characters
-Excel refuses are dropped and text is cut at Excel's 32,767-character cell limit.
+"""Workbook building blocks: a streaming sheet that splits at Excel's row limit and takes
+rows either as openpyxl cells or, for long tables, as kinds and values it serializes
+itself (``SheetStream.extend``, issue 6); and the small sheets (Summary, Interest, Income,
+Open positions, Diagnostics, Options). Cells, and why input text is always text:
+``xlsx_cells``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 from typing import Any, TypeVar
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from taxmargin.money import fmt_quantity
 from taxmargin.reports.forms import TaxForms
+from taxmargin.reports.xlsx_cells import (
+    MONEY,
+    MONEY_FORMAT,
+    MONEY_IF,
+    PLAIN,
+    TEXT,
+    UTC_TIME,
+    Cell,
+    amount,
+    cell,
+    day,
+    formula,
+    text,
+    utc,
+)
+from taxmargin.reports.xlsx_fast import add_sheet
+from taxmargin.reports.xlsx_xml import FastCells, RowEncoder
 
 T = TypeVar("T")
 
@@ -46,63 +54,8 @@ __all__ = [
 
 #: Excel's 1,048,576 rows less the header row.
 MAX_DATA_ROWS = 1_048_575
-MONEY_FORMAT = '#,##0.00_);(#,##0.00)'
-DATE_FORMAT = "mm/dd/yyyy"
-TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_BOLD = Font(bold=True)
-_MAX_TEXT = 32_767
-
-Cell = Any  # a WriteOnlyCell, a plain int/bool, or None for an empty cell
-
-
-def text(ws: Any, value: str, bold: bool = False) -> Any:
-    """A cell that holds ``value`` as text and can never run as a formula (module doc)."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith(_FORMULA_START):
-        value = "'" + value
-    cell = WriteOnlyCell(ws, value=value[:_MAX_TEXT])
-    cell.data_type = "s"
-    if bold:
-        cell.font = _BOLD
-    return cell
-
-
-def amount(ws: Any, value: Decimal | None, bold: bool = False) -> Any:
-    """A money cell holding the Decimal the form holds (openpyxl writes it with 16
-    significant digits: exact for any amount below $100 trillion), currency-formatted."""
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = MONEY_FORMAT
-    if bold:
-        cell.font = _BOLD
-    return cell
-
-
-def day(ws: Any, value: date | None, missing: str = "") -> Any:
-    """A date cell (MM/DD/YYYY), or ``missing`` as text ("VARIOUS")."""
-    if value is None:
-        return text(ws, missing)
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = DATE_FORMAT
-    return cell
-
-
-def utc(ws: Any, value: datetime | None) -> Any:
-    """A UTC time (Excel has no time zones: the header says UTC)."""
-    if value is None:
-        return text(ws, "")
-    cell = WriteOnlyCell(ws, value=value.astimezone(UTC).replace(tzinfo=None))
-    cell.number_format = TIME_FORMAT
-    return cell
-
-
-def formula(ws: Any, expression: str, money: bool = True) -> Any:
-    """A formula cell we wrote ourselves (never built from input text)."""
-    cell = WriteOnlyCell(ws, value=expression)
-    cell.font = _BOLD
-    if money:
-        cell.number_format = MONEY_FORMAT
-    return cell
+#: rows serialized and handed to the sheet at a time
+_CHUNK = 2_000
 
 
 @dataclass(slots=True)
@@ -116,19 +69,23 @@ class Segment:
 class SheetStream:
     """One logical table written row by row over as many sheets as it needs ("Lots",
     "Lots (2)", ...), each with the header row, frozen header and an auto-filter over its
-    data. Call ``sheet()`` for the worksheet the next row goes to, then ``add(row)``."""
+    data. Call ``sheet()`` for the worksheet the next row goes to, then ``add(row)``; or
+    ``extend(items, values, kinds)`` for many rows. With ``fast`` (lxml present), sheets
+    are ``xlsx_fast.FastSheet``s and ``extend`` serializes its rows itself."""
 
     def __init__(self, wb: Any, title: str, headers: Sequence[str],
-                 widths: Sequence[float] = (), max_rows: int = MAX_DATA_ROWS) -> None:
+                 widths: Sequence[float] = (), max_rows: int = MAX_DATA_ROWS,
+                 fast: FastCells | None = None) -> None:
         self.wb, self.title, self.headers = wb, title, tuple(headers)
-        self.widths, self.max_rows = tuple(widths), max_rows
+        self.widths, self.max_rows, self.fast = tuple(widths), max_rows, fast
         self.segments: list[Segment] = []
         self._ws: Any = None
 
     def _open(self) -> Any:
         self._filter()
         n = len(self.segments) + 1
-        ws = self.wb.create_sheet(self.title if n == 1 else f"{self.title} ({n})")
+        title = self.title if n == 1 else f"{self.title} ({n})"
+        ws = self.wb.create_sheet(title) if self.fast is None else add_sheet(self.wb, title)
         ws.freeze_panes = "A2"  # before the first row: write-only sheets write views first
         for i, width in enumerate(self.widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
@@ -148,6 +105,29 @@ class SheetStream:
         self.sheet().append(list(row))
         self.segments[-1].rows += 1
         return self.segments[-1].rows + 1
+
+    def extend(self, items: Iterable[T], values: Callable[[T], Sequence[Any]],
+               kinds: Sequence[str]) -> None:
+        """Append a row per item: ``values(item)`` in columns of ``kinds``
+        (``xlsx_cells``), as the cells ``add`` would write."""
+        if self.fast is None:
+            for item in items:
+                ws = self.sheet()
+                self.add([cell(ws, kind, value) for kind, value in zip(kinds, values(item),
+                                                                        strict=True)])
+            return
+        encode = RowEncoder(self.fast, kinds)
+        rest = iter(items)
+        while True:
+            full = self._ws is None or self.segments[-1].rows >= self.max_rows
+            room = self.max_rows - (0 if full else self.segments[-1].rows)
+            chunk = list(islice(rest, min(room, _CHUNK)))
+            if not chunk:
+                return
+            ws = self.sheet()
+            segment = self.segments[-1]
+            ws.append_xml(encode.rows(chunk, values, segment.rows + 2), len(chunk))
+            segment.rows += len(chunk)
 
     def _filter(self) -> None:
         if self._ws is not None:
@@ -190,10 +170,10 @@ class SheetStream:
 
 
 def _table(wb: Any, title: str, headers: Sequence[str], widths: Sequence[float],
-           items: Iterable[T], build: Callable[[Any, T], list[Cell]]) -> SheetStream:
-    stream = SheetStream(wb, title, headers, widths)
-    for item in items:
-        stream.add(build(stream.sheet(), item))
+           items: Iterable[T], values: Callable[[T], Sequence[Any]], kinds: Sequence[str],
+           fast: FastCells | None) -> SheetStream:
+    stream = SheetStream(wb, title, headers, widths, fast=fast)
+    stream.extend(items, values, kinds)
     return stream
 
 
@@ -235,32 +215,31 @@ def _value(ws: Any, value: object) -> Cell:
     return text(ws, "" if value is None else str(value))
 
 
-def write_small_sheets(wb: Any, forms: TaxForms) -> None:
+def write_small_sheets(wb: Any, forms: TaxForms, fast: FastCells | None = None) -> None:
     """Interest, Income, Open positions, Diagnostics and Options, in that order."""
     _table(wb, "Interest", ("Time (UTC)", "Account", "Asset", "Quantity", "Kind",
                             "Investment interest USD (Form 4952 line 1)",
                             "Funding paid USD (not deductible)", "Tracing flag", "Source"),
            (20, 14, 10, 18, 14, 20, 20, 12, 28), forms.interest_lines,
-           lambda ws, i: [utc(ws, i.time), text(ws, i.account), text(ws, i.asset),
-                          text(ws, fmt_quantity(i.quantity)), text(ws, i.kind),
-                          amount(ws, i.usd) if i.kind == "interest" else None,
-                          None if i.kind == "interest" else amount(ws, i.usd), i.flagged,
-                          text(ws, i.source)]).close([6, 7])
+           lambda i: (i.time, i.account, i.asset, fmt_quantity(i.quantity), i.kind,
+                      i.usd if i.kind == "interest" else None,
+                      None if i.kind == "interest" else i.usd, i.flagged, i.source),
+           (UTC_TIME, TEXT, TEXT, TEXT, TEXT, MONEY_IF, MONEY_IF, PLAIN, TEXT), fast).close([6, 7])
     _table(wb, "Income", ("Time (UTC)", "Account", "Asset", "Quantity", "USD", "Kind",
                           "Source"), (20, 14, 10, 18, 14, 10, 28), forms.income_lines,
-           lambda ws, i: [utc(ws, i.time), text(ws, i.account), text(ws, i.asset),
-                          text(ws, fmt_quantity(i.quantity)), amount(ws, i.usd), text(ws, i.kind),
-                          text(ws, i.source)]).close([5])
+           lambda i: (i.time, i.account, i.asset, fmt_quantity(i.quantity), i.usd, i.kind,
+                      i.source),
+           (UTC_TIME, TEXT, TEXT, TEXT, MONEY, TEXT, TEXT), fast).close([5])
     _table(wb, "Open positions", ("Kind", "Account", "Asset", "Quantity",
                                   "USD (short: proceeds; lot: basis)", "Since (UTC)",
                                   "Source"), (10, 14, 10, 18, 18, 20, 28),
            forms.open_positions,
-           lambda ws, p: [text(ws, p.kind), text(ws, p.account), text(ws, p.asset),
-                          text(ws, fmt_quantity(p.quantity)), amount(ws, p.usd), utc(ws, p.since),
-                          text(ws, p.source)]).close()
+           lambda p: (p.kind, p.account, p.asset, fmt_quantity(p.quantity), p.usd, p.since,
+                      p.source),
+           (TEXT, TEXT, TEXT, TEXT, MONEY, UTC_TIME, TEXT), fast).close()
     _table(wb, "Diagnostics", ("Severity", "Code", "Message", "Source"), (10, 20, 80, 28),
            forms.diagnostics,
-           lambda ws, d: [text(ws, str(d.severity)), text(ws, d.code), text(ws, d.message),
-                          text(ws, "" if d.source is None else str(d.source))]).close()
+           lambda d: (str(d.severity), d.code, d.message,
+                      "" if d.source is None else str(d.source)), (TEXT,) * 4, fast).close()
     _table(wb, "Options", ("Option", "Value"), (30, 40), forms.options_used,
-           lambda ws, o: [text(ws, o[0]), text(ws, o[1])]).close()
+           lambda o: (o[0], o[1]), (TEXT, TEXT), fast).close()

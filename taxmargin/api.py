@@ -30,9 +30,19 @@ from taxmargin.codec import format_decimal, format_time, write_csv
 from taxmargin.gcpause import gc_paused
 from taxmargin.engine import EngineOptions, book
 from taxmargin.errors import Diagnostic, InputError
+from taxmargin.fanout import render_parallel
 from taxmargin.importers import LAYOUTS
-from taxmargin.importers.base import FileText, ImportResult, accounting_gap, detect_layout, load_file
+from taxmargin.importers.base import (
+    AUTHORITY_DEFAULT,
+    FileText,
+    ImportResult,
+    accounting_gap,
+    detect_layout,
+    load_file,
+)
+from taxmargin.importers.generic import GenericCsv
 from taxmargin.ledger import ImportRecord, Ledger
+from taxmargin.ledger_stream import STREAM_BYTES, StreamStore
 from taxmargin.ledger_audit import read_snapshot
 from taxmargin.models import EventBase, SourceRef, Transfer
 from taxmargin.policies import plan_from_profile
@@ -135,9 +145,34 @@ def read_import(path: Path, account: str | None = None) -> tuple[FileText, Impor
     return file, result
 
 
+def _stream(ledger: Ledger, file: FileText, layout: GenericCsv) -> StreamStore | None:
+    """A writer storing ``file`` while it is parsed, for a large taxmargin CSV (None: store
+    it afterwards, also when no process can be started)."""
+    if file.size < STREAM_BYTES:
+        return None
+    try:
+        return StreamStore(ledger, file, layout.name, AUTHORITY_DEFAULT)
+    except OSError:
+        return None
+
+
 def import_file(ledger: Ledger, path: Path, account: str | None = None) -> FileImport:
-    """Read, detect, parse and store one file (the ledger stores it in one transaction)."""
-    file, result = read_import(path, account)
+    """Read, detect, parse and store one file (the ledger stores it in one transaction).
+
+    A large taxmargin CSV is stored while it is parsed, by a second process in the same
+    one transaction (``taxmargin.ledger_stream``, issue 6); the outcome is the same."""
+    if account is None:
+        file = load_file(path)
+        layout = detect_layout(file, LAYOUTS)
+        if isinstance(layout, GenericCsv) and (stream := _stream(ledger, file, layout)) is not None:
+            with stream:
+                result = layout.parse_into(file, stream.feed)
+                if accounting_gap(result) is not None:
+                    return FileImport(file, result, None)
+                return FileImport(file, result, stream.finish(file, result))
+        result = layout.parse(file)
+    else:
+        file, result = read_import(path, account)
     if accounting_gap(result) is not None:
         return FileImport(file, result, None)
     return FileImport(file, result, ledger.store(file, result))
@@ -278,6 +313,19 @@ def compute_report(
         year_data = tax_year(booking, profile, year, method=method)
         del booking  # earlier years' disposals are not needed by the forms (memory, issue 6)
         forms = build_forms(year_data, profile)
+        # Age what the pause built (issue 6): move every object the collector tracks into
+        # its oldest generation without scanning them (gc.freeze + gc.unfreeze, two list
+        # splices). Otherwise the first allocation after the pause scans every row, lot
+        # and event built here as "young" (a second at a million events) to find no cycle.
+        # They are examined with the old generation at its next full collection, like any
+        # long-lived value; memory is still freed by reference counting. A process that
+        # keeps objects frozen (gc.freeze) keeps ours frozen with them.
+        import gc  # noqa: PLC0415 - the only use of the collector in this module
+
+        frozen_before = gc.get_freeze_count()
+        gc.freeze()
+        if not frozen_before:
+            gc.unfreeze()
     return Report(forms, assumptions)
 
 
@@ -312,21 +360,19 @@ def available_formats(formats: Sequence[str]) -> tuple[tuple[str, ...], tuple[st
 def write_reports(
     forms: TaxForms, out_dir: Path, formats: Sequence[str], *, progress: Progress | None = None
 ) -> list[Path]:
-    """Write ``formats`` into ``out_dir`` (created if needed); each file atomically.
-    ``progress(done, total)`` is called after each format (a progress bar on large years)."""
+    """Write ``formats`` into ``out_dir`` (created if needed); each file atomically. On a
+    large year with several cores the formats are split between forked processes
+    (``taxmargin.fanout``); the files are the same either way. ``progress(done, total)``
+    is called as formats finish (a progress bar on large years)."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create the output folder: {exc.strerror}") from None
     if not out_dir.is_dir():
         raise InputError(f"{out_dir}: not a folder")
-    written: list[Path] = []
+    done = None if progress is None else partial(_step, progress, len(formats))
     with gc_paused():  # renderers build many short-lived values and no cycles
-        for done, name in enumerate(formats, start=1):
-            written.extend(render(forms, out_dir, (name,)))
-            if progress is not None:
-                progress(done, len(formats))
-    return written
+        return render_parallel(partial(render, forms, out_dir), formats, len(forms.form_8949.rows), done)
 
 
 # ---- export and prices -------------------------------------------------------------------

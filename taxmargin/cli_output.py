@@ -1,7 +1,8 @@
 """What the command line prints: import reports, the year summary, diagnostics, options.
 
 Text that comes from the user's files is printed with ``markup=False`` (a ``[`` in a cell
-must not be read as rich markup) and never wrapped (``soft_wrap``): each
+must not be read as rich markup, nor ``:1234:`` in ``FILE:1234:`` as an emoji name) and
+never wrapped (``soft_wrap``): each
 ``FILE:LINE: ...`` message stays one line a user can grep and an editor can jump to.
 """
 
@@ -18,15 +19,22 @@ from taxmargin.reports.forms import TaxForms
 
 __all__ = ["console", "errors", "say", "fail", "print_check", "print_import", "print_summary", "print_report_notes"]
 
-console = Console(highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, emoji=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 
 
 def say(text: str, style: str | None = None) -> None:
-    """One line of plain text (no markup interpretation) on standard output."""
-    console.print(text, style=style, markup=False)
+    """One line of plain text (no markup interpretation) on standard output. When the
+    output is not a terminal rich would print the same characters without styles, so the
+    line is written directly (a large year prints thousands of diagnostics; issue 6).
+    Text with a control character or tab (possible in a hostile file's cell) still goes
+    through rich, which strips or expands them."""
+    if not text.isprintable() or console.is_terminal or console.is_jupyter or console.legacy_windows:
+        console.print(text, style=style, markup=False)
+    else:
+        console.file.write(text + "\n")
 
 
 def fail(text: str) -> None:

@@ -45,6 +45,7 @@ Positions = tuple[int, ...]
 #: Plain decimals already in ``format_decimal``'s form (no leading / trailing zeros): stored as read.
 _CANONICAL = re.compile(r"(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{0,23}[1-9])?")
 _fullmatch = _CANONICAL.fullmatch
+_fromisoformat = datetime.fromisoformat
 _BUILD = builders()
 #: ``(sent given, received given)`` as ``2 * sent + received`` -> allowed, per sides rule
 _SIDE_MASKS = {("req", "req"): frozenset({3}), ("no", "req"): frozenset({1}), ("req", "no"): frozenset({2}),
@@ -99,11 +100,6 @@ def _value(raw: str) -> Value | None:
     """A given USD value with its cell, None when not a plain decimal."""
     text = raw if _fullmatch(raw) else _canonical(raw)
     return None if text is None else (Decimal(raw), text)
-
-
-def _as_value(leg: Leg) -> Value | None:
-    """A given leg's quantity as a value (the leg is valid and given: never ``_NO_LEG``)."""
-    return None if leg[0] is None else (leg[0].quantity, leg[1])
 
 
 def _account(account: str) -> str | None:
@@ -211,13 +207,23 @@ def fast_cells(cells: Sequence[str], source: SourceRef, seq: int) -> tuple[Event
     if spec is None or lots:
         return None
     build, masks, allowed, type_name = spec
-    timed = _timed(time_raw)
+    if len(time_raw) == 20 and time_raw[19] == "Z" and time_raw[10] == "T" and time_raw[4] == "-" \
+            and time_raw[7] == "-" and time_raw[13] == ":" and time_raw[16] == ":" and _QUICK_FROM <= time_raw < _QUICK_TO:
+        try:  # (as _timed's usual form, inline: once per row)
+            time, stored = _fromisoformat(time_raw), time_raw[:19] + ".000000Z"
+        except ValueError:
+            return None
+    else:
+        timed = _timed(time_raw)
+        if timed is None:
+            return None
+        time, stored = timed[0], timed[1]
     account = _good_accounts.get(account_raw) or _account(account_raw)
-    if timed is None or account is None:
+    if account is None:
         return None
     extras = _NO_EXTRAS
     if allowed or to_raw or basis_raw or acquired_raw:
-        found = _extras(type_name, allowed, (to_raw, basis_raw, acquired_raw), timed[0], account)
+        found = _extras(type_name, allowed, (to_raw, basis_raw, acquired_raw), time, account)
         if found is None:
             return None
         extras = found
@@ -228,9 +234,11 @@ def fast_cells(cells: Sequence[str], source: SourceRef, seq: int) -> tuple[Event
             (sent[0] is not None) * 2 + (received[0] is not None) not in masks:
         return None
     # a USD value is often its USD leg's quantity: the same number, one shared value
-    usd = _NO_VALUE if not usd_raw else _as_value(sent) if usd_raw == sent_q else \
-        _as_value(received) if usd_raw == recv_q else _value(usd_raw)
-    fee_usd = _NO_VALUE if not fee_usd_raw else _as_value(fee) if fee_usd_raw == fee_q and fee[0] else \
+    # (a given leg's amount is never None here: ``_NO_LEG`` is only a fee of zero, and zero
+    # is no USD value of a fee)
+    usd = _NO_VALUE if not usd_raw else (sent[0].quantity, sent[1]) if usd_raw == sent_q and sent[0] else \
+        (received[0].quantity, received[1]) if usd_raw == recv_q and received[0] else _value(usd_raw)
+    fee_usd = _NO_VALUE if not fee_usd_raw else (fee[0].quantity, fee[1]) if fee_usd_raw == fee_q and fee[0] else \
         _value(fee_usd_raw)
     if usd is None or fee_usd is None or (fee[0] is None and fee_usd[0]):
         return None  # (a fee value without a fee: the full validator explains)
@@ -239,9 +247,9 @@ def fast_cells(cells: Sequence[str], source: SourceRef, seq: int) -> tuple[Event
     event_source = _source(source_raw, source) if source_raw else source
     if event_source is None or ((event_id or note) and not _text_ok(event_id, note)):
         return None
-    event = build(timed[0], account, event_source, event_id, sent[0], received[0], fee[0], fee_usd[0], usd[0], (),
+    event = build(time, account, event_source, event_id, sent[0], received[0], fee[0], fee_usd[0], usd[0], (),
                   note, seq, extras[0], extras[1], extras[2])
-    return event, "\x1f".join((timed[1], account, type_name, sent[1], sent[2], received[1], received[2], fee[1],
+    return event, "\x1f".join((stored, account, type_name, sent[1], sent[2], received[1], received[2], fee[1],
                                fee[2], usd[1], fee_usd[1], extras[0], extras[3], extras[4], "", event_id, note))
 
 

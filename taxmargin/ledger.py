@@ -4,7 +4,11 @@
   text, ISO UTC times (``time`` in its own column, the other 16 cells in ``cells``:
   :mod:`taxmargin.ledger_cells`), plus ``import_id``, ``seq``, source path/line, a content
   fingerprint and a de-duplication key (schema: :mod:`taxmargin.ledger_schema`). Stored
-  and loaded in bulk (issue 6): :mod:`taxmargin.ledger_store`, :mod:`taxmargin.ledger_load`.
+  and loaded in bulk (issue 6): :mod:`taxmargin.ledger_store`, :mod:`taxmargin.ledger_load`;
+  a large generic CSV is stored while it is parsed, by a writer process running the same
+  :meth:`Ledger.store_events` in one transaction (:mod:`taxmargin.ledger_stream`); events
+  stored in booking order are read back without sorting (:mod:`taxmargin.ledger_read`,
+  the ``meta`` flag ``events_in_order``, checked on every read).
 * De-duplication (interfaces.md §1: "importing the same file twice, or two exports whose
   date ranges overlap, stores every real event once; identical rows inside one file are
   real and are all kept"):
@@ -18,15 +22,16 @@
     ``source``, k = how many earlier events of the same import had that fingerprint. So
     3 identical fills in one file are 3 events; importing the file again adds none.
 
-* :meth:`Ledger.store` is one ``BEGIN IMMEDIATE`` transaction: all or nothing. A second
-  writer waits up to ``timeout`` seconds, then gets ``LedgerError("ledger is busy ...")``.
+* :meth:`Ledger.store` (and a streamed store) is one ``BEGIN IMMEDIATE`` transaction:
+  all or nothing. A second writer waits up to ``timeout`` seconds, then gets
+  ``LedgerError("ledger is busy ...")``.
 * Every import is recorded (file name, sha256, layout, time, row counts, conflicts).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,8 +46,8 @@ from taxmargin.codec_rules import format_decimal
 from taxmargin.errors import Diagnostic, InputError, LedgerError
 from taxmargin.importers.base import FileText, ImportResult, accounting_gap
 from taxmargin.ledger_crosscheck import resolve
-from taxmargin.ledger_load import InsaneAmount, read_events
-from taxmargin.ledger_queries import PRICE_ASSET, find_existing, select_events_sql
+from taxmargin.ledger_read import stored_events
+from taxmargin.ledger_queries import PRICE_ASSET, find_existing
 from taxmargin.ledger_schema import (
     DEDUP_INDEX,
     SCHEMA_VERSION,
@@ -51,6 +56,7 @@ from taxmargin.ledger_schema import (
 )
 from taxmargin.ledger_store import (
     Collision,
+    Order,
     Prepared,
     insert_rows,
     prepare,
@@ -64,10 +70,8 @@ __all__ = ["SCHEMA_VERSION", "ImportRecord", "Ledger"]
 #: Events inserted per ``executemany`` call (all inside the one transaction).
 CHUNK = 20_000
 #: An import of at least this many events into a ledger without events builds the unique
-#: index on ``dedup_key`` after inserting them (``Ledger._store_events``).
+#: index on ``dedup_key`` after inserting them (``Ledger.store_events``).
 BULK_EVENTS = 50_000
-#: Stored rows fetched from SQLite at a time while loading.
-LOAD_CHUNK = 5_000
 _EVENT, _SOURCE_PATH = itemgetter(0), attrgetter("source.path")
 
 
@@ -139,6 +143,29 @@ def _texts(result: ImportResult) -> Sequence[str | None]:
     return texts if texts is not None else [None] * len(result.events)
 
 
+def check_storable(file: FileText, result: ImportResult) -> None:
+    """Refuse (:class:`LedgerError`) a result whose rows do not add up: nothing is stored."""
+    if result.unaccounted != 0:
+        raise LedgerError(
+            f"{file.name}: {result.unaccounted} rows are not accounted for by layout "
+            f"{result.layout} (an importer bug); nothing stored"
+        )
+    gap = accounting_gap(result)
+    if gap is not None:
+        raise LedgerError(f"{file.name}: layout {result.layout}: {gap} (an importer bug); nothing stored")
+
+
+def import_record(import_id: int, file: FileText, result: ImportResult, imported_at: datetime,
+                  tally: _Tally) -> ImportRecord:
+    """The :class:`ImportRecord` of a ``store`` (or a streamed store) that went through."""
+    return ImportRecord(
+        import_id, file.name, file.sha256, result.layout, imported_at, result.rows_read,
+        tally.stored, tally.duplicates, len(result.non_taxable), result.rows_rejected,
+        tuple(tally.conflicts), tally.rows_stored, tally.rows_duplicate, tally.rows_conflict,
+        len(result.balances), tally.replaced, tuple(tally.diagnostics),
+    )
+
+
 @contextmanager
 def _sql_errors(label: str) -> Iterator[None]:
     """sqlite3 errors become :class:`LedgerError` with a message a user can act on."""
@@ -161,10 +188,11 @@ sql_errors = _sql_errors
 class Ledger:
     """An open ledger file. Use :meth:`open`; a context manager (closes on exit)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, version: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, version: int, timeout: float = 5.0) -> None:
         self._conn = conn
         self._path = path
         self._version = version
+        self._timeout = timeout
 
     @classmethod
     def open(cls, path: Path, *, timeout: float = 5.0) -> Ledger:
@@ -187,11 +215,16 @@ class Ledger:
             if conn is not None:
                 conn.close()
             raise
-        return cls(conn, path, version)
+        return cls(conn, path, version, timeout)
 
     @property
     def path(self) -> Path:
         return self._path
+
+    @property
+    def timeout(self) -> float:
+        """How long a write waits for another writer (``open``'s ``timeout``)."""
+        return self._timeout
 
     @property
     def schema_version(self) -> int:
@@ -210,7 +243,7 @@ class Ledger:
 
     # ---- writing -------------------------------------------------------------------
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` .. ``COMMIT``; any exception rolls everything back."""
         with _sql_errors(str(self._path)):
             self._conn.execute("BEGIN IMMEDIATE")
@@ -232,63 +265,63 @@ class Ledger:
         checkpoints. A result whose rows do not add up (``base.accounting_gap``) is
         refused: nothing is stored.
         """
-        if result.unaccounted != 0:
-            raise LedgerError(
-                f"{file.name}: {result.unaccounted} rows are not accounted for by layout "
-                f"{result.layout} (an importer bug); nothing stored"
-            )
-        gap = accounting_gap(result)
-        if gap is not None:
-            raise LedgerError(f"{file.name}: layout {result.layout}: {gap} (an importer bug); nothing stored")
+        check_storable(file, result)
         imported_at = (now or datetime.now(UTC)).astimezone(UTC)
         tally = _Tally()
-        with paused_gc(), self._transaction() as conn:
-            import_id = self._insert_import(conn, file, result, imported_at)
-            self._store_events(conn, import_id, result, tally)
+        events, rows, texts = result.events, _rows_per_event(result), _texts(result)
+        seen: dict[bytes, int] = {}
+        chunks = (prepare(events[start : start + CHUNK], texts[start : start + CHUNK], rows[start : start + CHUNK],
+                          seen) for start in range(0, len(events), CHUNK))
+        with paused_gc(), self.transaction() as conn:
+            import_id = self.insert_import(conn, (file.name, file.sha256, result.layout, imported_at),
+                                           (result.rows_read, len(result.non_taxable), result.rows_rejected))
+            self.store_events(conn, import_id, chunks, result.authority, tally, large=len(events) >= BULK_EVENTS)
             store_extras(conn, import_id, tally, result.balances)
-        return ImportRecord(
-            import_id, file.name, file.sha256, result.layout, imported_at, result.rows_read,
-            tally.stored, tally.duplicates, len(result.non_taxable), result.rows_rejected,
-            tuple(tally.conflicts), tally.rows_stored, tally.rows_duplicate, tally.rows_conflict,
-            len(result.balances), tally.replaced, tuple(tally.diagnostics),
-        )
+        return import_record(import_id, file, result, imported_at, tally)
 
-    def _store_events(self, conn: sqlite3.Connection, import_id: int, result: ImportResult, tally: _Tally) -> None:
-        """Insert the new events chunk by chunk (bounded memory) and classify the rest.
+    def store_events(
+        self, conn: sqlite3.Connection, import_id: int, chunks: Iterable[Sequence[Prepared]], authority: int,
+        tally: _Tally, *, large: bool, realize: Callable[[Collision], Collision] | None = None,
+    ) -> None:
+        """Insert the new events chunk by chunk (bounded memory) and classify the rest
+        (``chunks``: :func:`taxmargin.ledger_store.prepare` of successive events of the
+        import, sharing one ``seen``; inside :meth:`transaction`).
 
-        Into a ledger without events, a large import is inserted without the unique index
-        on ``dedup_key``, which is built afterwards (sorting the keys once is cheaper than a
-        million random index insertions); inside the same transaction, so an interrupted
-        import still leaves the ledger exactly as it was."""
+        Into a ledger without events, a ``large`` import is inserted without the unique
+        index on ``dedup_key``, which is built afterwards (sorting the keys once is cheaper
+        than a million random index insertions); inside the same transaction, so an
+        interrupted import still leaves the ledger exactly as it was. ``realize`` gives the
+        events of collisions whose prepared items hold stand-ins (``taxmargin.ledger_stream``)."""
         # keys inside one import are distinct by construction: only earlier imports can match
         earlier = conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
-        events, rows, texts = result.events, _rows_per_event(result), _texts(result)
-        bulk = not earlier and len(events) >= BULK_EVENTS
+        bulk = not earlier and large
         if bulk:
             conn.execute("DROP INDEX events_dedup_key")
-        seen: dict[bytes, int] = {}
         collisions: list[Collision] = []
-        for start in range(0, len(events), CHUNK):
-            end = start + CHUNK
-            prepared = prepare(events[start:end], texts[start:end], rows[start:end], seen)
+        order = Order(conn, earlier)
+        for prepared in chunks:
             existing = find_existing(conn, [p[1] for p in prepared]) if earlier else {}
-            new, met = tally.classify(prepared, existing, result.authority)
+            new, met = tally.classify(prepared, existing, authority)
             collisions.extend(met)
-            self._insert_chunk(conn, import_id, new, result.authority)
+            self._insert_chunk(conn, import_id, new, authority)
+            order.add(new)
             tally.sources.update(map(_SOURCE_PATH, map(_EVENT, new)))
         if bulk:
             conn.execute(DEDUP_INDEX)
-        resolve(conn, import_id, result.authority, collisions, tally)
+        resolve(conn, import_id, authority, [realize(c) for c in collisions] if realize else collisions, tally)
+        order.save(conn, tally.replaced > 0)
 
-    def _insert_import(
-        self, conn: sqlite3.Connection, file: FileText, result: ImportResult, imported_at: datetime
+    def insert_import(
+        self, conn: sqlite3.Connection, what: tuple[str, str, str, datetime], counts: tuple[int, int, int]
     ) -> int:
-        """The import's record (event counts are filled in when the events are stored)."""
+        """The import's record: ``what`` = (file name, sha256, layout, imported at),
+        ``counts`` = (rows read, non-taxable, rejected); event counts are filled in when the
+        events are stored (``ledger_store.store_extras``)."""
+        name, sha256, layout, imported_at = what
         cursor = conn.execute(
             "INSERT INTO imports (file_name, sha256, layout, imported_at, rows_read, events_stored,"
             " duplicates, non_taxable, rejected) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)",
-            (file.name, file.sha256, result.layout, stored_time(imported_at), result.rows_read,
-             len(result.non_taxable), result.rows_rejected),
+            (name, sha256, layout, stored_time(imported_at), *counts),
         )
         if cursor.lastrowid is None:  # cannot happen: an INSERT into a rowid table sets it
             raise LedgerError(f"{self._path}: the import record got no id")
@@ -307,7 +340,7 @@ class Ledger:
         non-finite price or a bad asset code.
         """
         rows = [_price_row(point) for point in points]
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             before = conn.total_changes
             conn.executemany(
                 "INSERT INTO prices (time, asset, usd_per_unit, source) VALUES (?, ?, ?, ?)"
@@ -319,26 +352,13 @@ class Ledger:
 
     # ---- reading -------------------------------------------------------------------
     def events(self) -> list[EventBase]:
-        """Every stored event, sorted by (time, source path, line, seq) (design.md §4).
+        """Every stored event, sorted by (time, source path, line, seq) (design.md §4;
+        :func:`taxmargin.ledger_read.stored_events`).
 
         A row that cannot be read back (a ledger edited by hand: a bad number, time or
         type) raises :class:`LedgerError` naming it, never a traceback."""
-        out: list[EventBase] = []
         with _sql_errors(str(self._path)), paused_gc(keep=True):  # the run's events (codec_fast.paused_gc)
-            cursor = self._conn.execute(select_events_sql())
-            while rows := cursor.fetchmany(LOAD_CHUNK):
-                before = len(out)
-                try:
-                    read_events(rows, out)
-                except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:
-                    row = rows[len(out) - before]  # events are appended one by one: the next row failed
-                    what = "holds an amount that is not positive, finite and at most 1e18" if isinstance(
-                        exc, InsaneAmount) else f"cannot be read ({type(exc).__name__})"
-                    raise LedgerError(
-                        f"{self._path}: the stored event from {row[2]}:{row[3]} {what}: the ledger was changed "
-                        f"outside taxmargin; run 'taxmargin check --ledger {self._path}'"
-                    ) from None
-        return out
+            return stored_events(self._conn, self._path, self._timeout)
 
     @property
     def connection(self) -> sqlite3.Connection:

@@ -14,6 +14,8 @@ are shared strings (a million events name a few).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import islice
+from operator import itemgetter, le, lt
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +25,7 @@ from taxmargin.ledger_cells import SEP, unpack
 from taxmargin.models import EVENT_TYPES, EventBase
 from taxmargin.money import MAX_MAGNITUDE
 
-__all__ = ["InsaneAmount", "event_from_row", "read_events"]
+__all__ = ["BookingKey", "InsaneAmount", "event_from_row", "in_order", "read_events"]
 
 _BUILD = {cls.type_name: build for cls, build in builders().items()}
 _fromisoformat = datetime.fromisoformat
@@ -65,6 +67,30 @@ def read_events(rows: Iterable[Sequence[Any]], out: list[EventBase]) -> None:
             tuple(lots.split(";")) if lots else (), note, seq,
             to_account, Decimal(basis) if basis else None, _time(acquired) if acquired else None,
         ))
+
+
+_BOOKING_KEY, _TIME = itemgetter(0, 2, 3, 4), itemgetter(0)
+#: A stored row's booking order: (time, source path, line, seq); ties go by ``event_pk``.
+BookingKey = tuple[Any, ...]
+
+
+def in_order(rows: Sequence[Sequence[Any]], last: BookingKey | None) -> BookingKey | None:
+    """The booking key of the last of ``rows`` (stored rows read in ``event_pk`` order) when
+    they continue ``last`` in booking order (equal keys keep their ``event_pk`` order, as
+    ``ledger_queries.select_events_sql`` sorts), else None (also for cells of unexpected
+    types: the caller then lets SQLite sort)."""
+    if not rows:
+        return last
+    try:
+        times = list(map(_TIME, rows))
+        if (last is None or last[0] < times[0]) and all(map(lt, times, islice(times, 1, None))):
+            return tuple(_BOOKING_KEY(rows[-1]))  # times strictly increasing (the usual case): in order
+        keys = list(map(_BOOKING_KEY, rows))
+        if (last is not None and keys[0] < last) or not all(map(le, keys, islice(keys, 1, None))):
+            return None
+    except TypeError:
+        return None
+    return tuple(keys[-1])
 
 
 def _check_specific(type_name: str, to_account: str, basis: str, acquired: str) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import cache
 
 __all__ = [
+    "IN_ORDER",
     "INSERT_COLUMNS",
     "LOOKUP_CHUNK",
     "STORED_COLUMNS",
@@ -17,11 +18,16 @@ __all__ = [
     "insert_sql",
     "replace_sql",
     "select_events_sql",
+    "select_stored_order_sql",
     "stored_events_sql",
 ]
 
 #: Asset codes in the price table: the generic CSV's rule (interfaces.md §2).
 PRICE_ASSET = re.compile(r"[A-Z0-9._\-]{1,20}")
+#: ``meta`` key: "1" while the events' ``event_pk`` order is their booking order, so
+#: ``Ledger.events`` may read them without sorting (it still checks: ``taxmargin.ledger_read``);
+#: kept by ``ledger_store.Order``.
+IN_ORDER = "events_in_order"
 #: Keys looked up per query (below SQLite's oldest host-parameter limit of 999).
 LOOKUP_CHUNK = 900
 
@@ -62,6 +68,13 @@ def stored_events_sql(count: int) -> str:
 def select_events_sql() -> str:
     """Every event's :data:`STORED_COLUMNS`, in booking order (design.md §4)."""
     return f"SELECT {', '.join(STORED_COLUMNS)} FROM events ORDER BY time, source_path, source_line, seq, event_pk"
+
+
+@cache
+def select_stored_order_sql() -> str:
+    """Every event's :data:`STORED_COLUMNS` in ``event_pk`` order (no sort: the booking
+    order when the events were stored in it, ``ledger_store.Order``)."""
+    return f"SELECT {', '.join(STORED_COLUMNS)} FROM events ORDER BY event_pk"
 
 
 #: A stored event found by its de-duplication key: (fingerprint, source path, source line,

@@ -25,15 +25,17 @@ from taxmargin.codec_rules import format_decimal
 from taxmargin.errors import Diagnostic
 from taxmargin.importers.base import BalanceCheckpoint
 from taxmargin.ledger_cells import SEP, dedup_base, stored_cells
-from taxmargin.ledger_queries import Existing, insert_sql
+from taxmargin.ledger_queries import IN_ORDER, Existing, insert_sql
 from taxmargin.ledger_schema import stored_time
 from taxmargin.models import EventBase
 
-__all__ = ["Collision", "Prepared", "Tally", "insert_rows", "prepare", "store_extras"]
+__all__ = ["Collision", "Order", "Packed", "Prepared", "Tally", "insert_rows", "prepare", "store_extras"]
 
 #: An event ready for insertion: (event, dedup key, content fingerprint, stored ``time``,
 #: stored ``cells``, input rows it was built from) — :func:`prepare`.
 Prepared = tuple[EventBase, int, bytes, str, str, int]
+#: An event's stored text, ``time`` and ``cells`` (``ledger_cells.stored_cells``).
+Packed = tuple[str, str, str]
 #: An incoming event and the stored event of other authority with its key and other content.
 Collision = tuple[Prepared, Existing]
 
@@ -91,10 +93,11 @@ class Tally:
 
 
 def prepare(
-    events: Sequence[EventBase], texts: Sequence[str | None], rows: Sequence[int], seen: dict[bytes, int]
+    events: Sequence[EventBase], texts: Sequence[str | Packed | None], rows: Sequence[int], seen: dict[bytes, int]
 ) -> list[Prepared]:
     """Stored cells, content fingerprint and de-duplication key of every event
-    (``texts``: precomputed stored texts or None, ``importers.base.StoredTexts``).
+    (``texts``: precomputed stored texts, ``importers.base.StoredTexts``, or already packed
+    ``(text, time, cells)`` of ``ledger_cells.stored_cells``, or None: formatted here).
 
     The fingerprint hashes the stored text (the canonical cells without ``source``); the key
     is a 64-bit hash of ``(account, id)`` or of the fingerprint, plus k = how many earlier
@@ -107,6 +110,8 @@ def prepare(
     for event, text, row_count in zip(events, texts, rows):
         if text is None:
             text, time, cells = stored_cells(event, None)
+        elif isinstance(text, tuple):
+            text, time, cells = text
         else:
             time, _, cells = text.partition(SEP)
         print_ = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
@@ -169,3 +174,46 @@ def store_extras(
             for i, cp in enumerate(balances)
         ],
     )
+
+
+def _rest(item: EventBase | tuple[str, int, int]) -> tuple[str, int, int]:
+    return item if isinstance(item, tuple) else (item.source.path, item.source.line, item.seq)
+
+
+class Order:
+    """Whether the events stay stored in booking order ``(time, source path, line, seq)``
+    as an import appends them (the :data:`IN_ORDER` flag; ``Ledger.store_events``)."""
+
+    __slots__ = ("last", "ok", "time")
+
+    def __init__(self, conn: sqlite3.Connection, earlier: bool) -> None:
+        self.ok, self.time = True, ""
+        self.last: EventBase | tuple[str, int, int] = ("", 0, 0)
+        if earlier:
+            flag = conn.execute("SELECT value FROM meta WHERE key = ?", (IN_ORDER,)).fetchone()
+            row = conn.execute(
+                "SELECT time, source_path, source_line, seq FROM events ORDER BY event_pk DESC LIMIT 1").fetchone()
+            self.ok = flag == ("1",) and row is not None
+            if self.ok:
+                self.time, self.last = row[0], tuple(row[1:])
+
+    def add(self, chunk: Sequence[Prepared]) -> None:
+        """The next events inserted (in ``event_pk`` order)."""
+        if not self.ok:
+            return
+        time, last = self.time, self.last
+        try:
+            for item in chunk:
+                if item[3] <= time and (item[3] < time or _rest(item[0]) < _rest(last)):
+                    self.ok = False
+                    return
+                time, last = item[3], item[0]
+        except TypeError:  # the last stored row holds values of other types (edited by hand)
+            self.ok = False
+            return
+        self.time, self.last = time, last
+
+    def save(self, conn: sqlite3.Connection, replaced: bool) -> None:
+        """Record the flag (an event replaced in place may have moved: not in order)."""
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                     (IN_ORDER, "1" if self.ok and not replaced else "0"))

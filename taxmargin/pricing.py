@@ -153,6 +153,28 @@ def implied_points(events: Iterable[EventBase]) -> list[PricePoint]:
     return points
 
 
+def _implied_points_of(asset: str, events: Iterable[EventBase]) -> list[PricePoint]:
+    """``[p for p in implied_points(events) if p[1].upper() == asset]``, without dividing
+    for the points of other assets: the same conditions in the same order, plus the
+    asset test before each division."""
+    points: list[PricePoint] = []
+    for event in events:
+        if not isinstance(event, Trade) or event.sent is None or event.received is None:
+            continue
+        sent, received = event.sent, event.received
+        usd_value = event.usd_value
+        if usd_value is not None and usd_value > 0:
+            for side in (sent, received):
+                if side.asset != USD and side.quantity > 0 and side.asset.upper() == asset:
+                    points.append((event.time, side.asset, usd_value / side.quantity, str(event.source)))
+            continue
+        for cash, other in ((sent, received), (received, sent)):
+            if (_usd_like(cash.asset) and not _usd_like(other.asset) and other.quantity > 0
+                    and other.asset.upper() == asset):
+                points.append((event.time, other.asset, cash.quantity / other.quantity, str(event.source)))
+    return points
+
+
 class _ImpliedIndex:
     """``PriceIndex(implied_points(events))``, built asset by asset on first lookup: a
     ledger whose files state its USD values asks for few assets, or none. The trades are
@@ -165,11 +187,27 @@ class _ImpliedIndex:
         self._indexes: dict[str, PriceIndex] = {}
 
     def _group(self) -> dict[str, list[EventBase]]:
+        """Each (upper-case) asset's trades, in event order: a trade goes to the list of
+        each of its (one or two) assets once."""
         trades: dict[str, list[EventBase]] = {}
+        get = trades.get
         for event in self._events:
-            if isinstance(event, Trade) and event.sent is not None and event.received is not None:
-                for asset in {event.sent.asset.upper(), event.received.asset.upper()}:
-                    trades.setdefault(asset, []).append(event)
+            if isinstance(event, Trade):
+                sent, received = event.sent, event.received
+                if sent is None or received is None:
+                    continue
+                first, second = sent.asset.upper(), received.asset.upper()
+                found = get(first)
+                if found is None:
+                    trades[first] = [event]
+                else:
+                    found.append(event)
+                if second != first:
+                    found = get(second)
+                    if found is None:
+                        trades[second] = [event]
+                    else:
+                        found.append(event)
         return trades
 
     def nearest(self, asset: str, time: datetime, window: timedelta) -> Decimal | None:
@@ -177,8 +215,8 @@ class _ImpliedIndex:
         if index is None:
             if self._trades is None:
                 self._trades = self._group()
-            points = implied_points(self._trades.get(asset, ()))
-            index = self._indexes[asset] = PriceIndex(p for p in points if p[1].upper() == asset)
+            points = _implied_points_of(asset, self._trades.get(asset, ()))
+            index = self._indexes[asset] = PriceIndex(points)
         return index.nearest(asset, time, window)
 
 
@@ -299,7 +337,11 @@ def price_events(
     """
     pricer = _Pricer(_ImpliedIndex(events), PriceIndex(table), window, Counter(), set())
     diagnostics: list[Diagnostic] = []
-    priced = tuple(_price_one(event, pricer, diagnostics) for event in events)
+    priced = tuple([
+        event if event.usd_value is not None and (event.fee_usd is not None or event.fee is None)
+        else _price_one(event, pricer, diagnostics)  # the test above is its first line
+        for event in events
+    ])
     return Priced(priced, tuple(diagnostics), _assumptions(pricer, window))
 
 

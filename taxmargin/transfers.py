@@ -170,16 +170,21 @@ def match_transfers(events: Sequence[EventBase]) -> tuple[tuple[EventBase, ...],
     (each matched pair replaced by one Transfer at the withdrawal's place, the deposit
     dropped; everything else unchanged and in the same order) and the diagnostics."""
     by_asset: dict[str, list[tuple[int, Deposit]]] = {}
+    moves: list[int] = []  # positions of every deposit and withdrawal, in order
+    found_withdrawals: list[tuple[int, Withdrawal]] = []
     for position, event in enumerate(events):
-        if isinstance(event, Deposit) and event.received is not None:
-            by_asset.setdefault(event.received.asset, []).append((position, event))
+        if isinstance(event, Deposit):
+            moves.append(position)
+            if event.received is not None:
+                by_asset.setdefault(event.received.asset, []).append((position, event))
+        elif isinstance(event, Withdrawal):
+            moves.append(position)
+            if event.sent is not None:
+                found_withdrawals.append((position, event))
     deposits = {asset: _Deposits(found) for asset, found in by_asset.items()}
     replaced: dict[int, EventBase] = {}
     dropped: set[int] = set()
-    withdrawals = sorted(
-        ((p, e) for p, e in enumerate(events) if isinstance(e, Withdrawal) and e.sent is not None),
-        key=lambda pe: pe[1].sort_key,
-    )
+    withdrawals = sorted(found_withdrawals, key=lambda pe: pe[1].sort_key)
     for position, withdrawal in withdrawals:
         pool = deposits.get(withdrawal.sent.asset if withdrawal.sent else "")
         found = pool.best(withdrawal) if pool is not None else None
@@ -189,17 +194,18 @@ def match_transfers(events: Sequence[EventBase]) -> tuple[tuple[EventBase, ...],
         pool.used.add(index)
         dropped.add(pool.positions[index])
         replaced[position] = _transfer(withdrawal, pool.deposits[index], fit)
-    out: list[EventBase] = []
     diagnostics: list[Diagnostic] = []
-    for position, event in enumerate(events):
-        if position in dropped:
+    for position in moves:  # only deposits and withdrawals can be unmatched
+        if position in dropped or position in replaced:
             continue
-        if position in replaced:
-            out.append(replaced[position])
-            continue
+        event = events[position]
         if isinstance(event, Withdrawal) and not _is_fiat(event.sent):
             diagnostics.append(_unmatched(event, "withdrawal"))
         elif isinstance(event, Deposit) and event.basis_usd is None and not _is_fiat(event.received):
             diagnostics.append(_unmatched(event, "deposit"))
-        out.append(event)
+    out = list(events)
+    for position, transfer in replaced.items():
+        out[position] = transfer
+    if dropped:
+        out = [event for position, event in enumerate(out) if position not in dropped]
     return tuple(out), tuple(diagnostics)

@@ -17,9 +17,14 @@ from taxmargin.engine.lots import Lot, make_lot
 from taxmargin.engine.pool import Pool
 from taxmargin.policies import Policy
 
-__all__ = ["consume", "consume_ordered", "named_lots", "split_amount"]
+__all__ = ["COVERED", "Taken", "consume", "consume_ordered", "named_lots", "split_amount", "take_ordered"]
 
 ZERO = Decimal(0)
+#: The remainder :func:`consume` and :func:`take_ordered` return when a split lot covered
+#: the quantity: this very object (``dispose`` tests ``rest is COVERED``).
+COVERED = ZERO
+#: A part taken from a lot: (the lot before the take, quantity taken, basis taken).
+Taken = tuple[Lot, Decimal, Decimal]
 
 
 def _resized(lot: Lot, quantity: Decimal, basis: Decimal) -> Lot:
@@ -51,43 +56,79 @@ def consume(pool: Pool, quantity: Decimal, picks: Iterable[int]) -> tuple[list[L
             part_basis = lot.basis_usd * remaining / lot.quantity
             taken.append(_resized(lot, remaining, part_basis))
             pool.shrink(serial, _resized(lot, lot.quantity - remaining, lot.basis_usd - part_basis))
-            remaining = ZERO
+            remaining = COVERED
         if remaining <= 0:
             break
     return taken, remaining
 
 
-def consume_ordered(pool: Pool, quantity: Decimal, policy: Policy) -> tuple[list[Lot], Decimal]:
-    """:func:`consume` with the picks of ``pool.ordered(policy)``, walking the pool's heap
-    directly (the engine's hottest loop: no generator, no per-lot call). Same pieces,
-    same remainder: a lot used up is popped at once instead of on the next visit, and heap
-    entries are unique, so the order of the open lots is unchanged."""
-    taken: list[Lot] = []
+def take_ordered(pool: Pool, quantity: Decimal, policy: Policy) -> tuple[list[Taken], Decimal, Decimal]:
+    """Take ``quantity`` (> 0) units from ``pool``'s open lots in ``policy`` order, walking
+    the pool's heap directly (the engine's hottest loop: no generator, no per-lot call,
+    and no Lot value made for the part taken of a lot split).
+
+    Returns the parts taken as ``(lot, quantity taken, basis taken)`` — a lot used up is
+    ``(lot, lot.quantity, lot.basis_usd)``; the lot split is the lot *before* the split
+    with the part's quantity and basis —, the quantity no open lot could cover, and the
+    sum of the quantities taken (``ZERO + q1 + q2 ...``, in that order). The pool is left
+    exactly as :func:`consume` over ``pool.ordered(policy)`` leaves it (same remainders,
+    same ``held``, same time index; ``Pool.close`` and ``Pool.shrink`` are inlined): a lot
+    used up is popped at once instead of on the next visit, and heap entries are unique,
+    so the order of the open lots is unchanged."""
+    taken: list[Taken] = []
     remaining = quantity
-    if remaining <= 0:
-        return taken, ZERO
+    total = ZERO
     heap = pool.heap(policy)
     lots = pool.lots
+    held = pool.held  # pool.close / pool.shrink inlined: the same subtractions, in order
+    split = 0  # 1 when the walk ends with a lot split
     pop = heapq.heappop
     while heap:
-        serial = heap[0][1]
+        serial = heap[0][-1]
         lot = lots.get(serial)
         if lot is None:
             pop(heap)
             continue
-        if lot.quantity <= remaining:
-            taken.append(pool.close(serial))
+        lot_qty = lot.quantity
+        if lot_qty <= remaining:
+            del lots[serial]
+            held -= lot_qty
+            taken.append((lot, lot_qty, lot.basis_usd))
             pop(heap)
-            remaining -= lot.quantity
-            if remaining <= 0:
+            total += lot_qty
+            remaining -= lot_qty
+            if remaining <= ZERO:
                 break
         else:
-            part_basis = lot.basis_usd * remaining / lot.quantity
-            taken.append(_resized(lot, remaining, part_basis))
-            pool.shrink(serial, _resized(lot, lot.quantity - remaining, lot.basis_usd - part_basis))
-            remaining = ZERO
+            basis = lot.basis_usd
+            part_basis = basis * remaining / lot_qty
+            taken.append((lot, remaining, part_basis))
+            total += remaining
+            left_qty = lot_qty - remaining
+            lots[serial] = make_lot(serial, lot.seq, lot.lot_id, lot.account, left_qty,
+                                    basis - part_basis, lot.acquired, lot.unit_basis_usd,
+                                    lot.sources, lot.missing_basis, lot.from_liquidation)
+            held -= lot_qty - left_qty
+            remaining = COVERED
+            split = 1
             break
-    return taken, remaining
+    pool.held = held
+    if pool.by_time is not None:  # the lots used up: all but a split one (the last)
+        pool.closed_elsewhere(len(taken) - split)
+    return taken, remaining, total
+
+
+def consume_ordered(pool: Pool, quantity: Decimal, policy: Policy) -> tuple[list[Lot], Decimal]:
+    """:func:`consume` with the picks of ``pool.ordered(policy)``: :func:`take_ordered`
+    with each part as a Lot value (the lot itself when used up). Same pieces, same
+    remainder, same pool afterwards."""
+    if quantity <= 0:
+        return [], ZERO
+    taken, remaining, _ = take_ordered(pool, quantity, policy)
+    # a lot used up is taken as (lot, lot.quantity, ...): that very object; a split's part
+    # is smaller than the lot, so another object
+    return [lot if part is lot.quantity else _resized(lot, part, basis)
+            for lot, part, basis in taken], remaining
 
 
 def split_amount(total: Decimal, quantities: Sequence[Decimal]) -> list[Decimal]:
@@ -114,12 +155,15 @@ def named_lots(pool: Pool, lot_ids: Sequence[str], problems: list[str]) -> Itera
     Appends a human-readable problem to ``problems`` for a name that never opened a lot in
     this pool ("missing") or whose lots are all consumed ("already used").
     """
+    by_id = pool.by_id
+    if by_id is None:  # a bug: State tracks ids whenever the plan can name lots
+        raise ValueError(f"pool {pool.account}/{pool.asset} does not track lot ids")
     seen: set[str] = set()
     for lot_id in lot_ids:
         if lot_id in seen:
             continue
         seen.add(lot_id)
-        serials = pool.by_id.get(lot_id)
+        serials = by_id.get(lot_id)
         if serials is None:
             problems.append(f"lot {lot_id!r} is not in {pool.account}/{pool.asset} (missing)")
             continue

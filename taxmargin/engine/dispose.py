@@ -13,23 +13,44 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import chain
 
-from taxmargin.booking import Disposal, Purpose
-from taxmargin.engine.consume import consume, consume_ordered, named_lots
+from taxmargin.booking import Disposal, FundingPayment, IncomeItem, Purpose
+from taxmargin.engine.consume import (
+    COVERED,
+    Taken,
+    consume,
+    consume_ordered,
+    named_lots,
+    take_ordered,
+)
 from taxmargin.engine.frozen import positional
 from taxmargin.engine.lots import Lot, ShortLot
 from taxmargin.engine.pool import Pool
-from taxmargin.engine.state import ZERO, State
+from taxmargin.engine.state import UNIVERSAL, ZERO, State
 from taxmargin.errors import Severity
 from taxmargin.models import FIAT, EventBase
 from taxmargin.policies import POLICIES
 
-__all__ = ["acquire", "dispose", "make_disposal", "record_missing", "remove", "take_owned", "trace_out"]
+__all__ = [
+    "acquire",
+    "dispose",
+    "make_disposal",
+    "make_funding_payment",
+    "make_income_item",
+    "record_missing",
+    "remove",
+    "take_owned",
+    "trace_out",
+]
 
 #: ``Disposal(account, asset, quantity, acquired, disposed, proceeds_usd, basis_usd,
 #: purpose, short_sale, liquidation, missing_basis, term_override, sources, event_id,
 #: lot_id)``, every field positional, faster (``taxmargin.engine.frozen``): one per
 #: lot consumed, the engine's hot path.
 make_disposal = positional(Disposal)
+#: ``IncomeItem(time, account, asset, quantity, usd_value, kind, source)``, positional.
+make_income_item = positional(IncomeItem)
+#: ``FundingPayment(time, account, asset, quantity, usd_value, source)``, positional.
+make_funding_payment = positional(FundingPayment)
 
 
 def acquire(st: State, ev: EventBase, asset: str, quantity: Decimal, basis: Decimal, *,
@@ -38,9 +59,7 @@ def acquire(st: State, ev: EventBase, asset: str, quantity: Decimal, basis: Deci
     """Open a lot of ``quantity`` units costing ``basis`` (fiat and empty amounts: nothing)."""
     if asset in FIAT or quantity <= 0:
         return
-    lot = st.new_lot(ev, quantity, basis, acquired=acquired, missing_basis=missing_basis,
-                     from_liquidation=liquidation)
-    st.pool(ev.account, asset).add(lot)
+    st.open_lot(ev, asset, quantity, basis, acquired, missing_basis, liquidation)
 
 
 #: The heap order of each policy: spec-ID orders the unnamed remainder FIFO, so it shares
@@ -54,9 +73,16 @@ def take_owned(st: State, ev: EventBase, pool: Pool, quantity: Decimal,
     (spec-ID: the lots the row names, then FIFO). Returns (pieces, uncovered quantity).
     A named lot that is missing, used up or too small is a ``spec-id`` warning."""
     name = st.method(ev.account, ev.time)
-    policy = POLICIES[name]
-    if first is None and not (ev.lots and policy.uses_named_lots):
+    if first is None and not (ev.lots and POLICIES[name].uses_named_lots):
         return consume_ordered(pool, quantity, _HEAP_ORDER[name])
+    return _take_picked(st, ev, pool, quantity, name, first)
+
+
+def _take_picked(st: State, ev: EventBase, pool: Pool, quantity: Decimal, name: str,
+                 first: Iterator[int] | None) -> tuple[list[Lot], Decimal]:
+    """:func:`take_owned` when lots are picked before the policy order: ``first``, or
+    the lots a spec-ID disposal names."""
+    policy = POLICIES[name]
     problems: list[str] = []
     named: set[int] = set()
     early: set[int] = set()
@@ -87,40 +113,57 @@ def _tagged(source: Iterator[int], tags: set[int]) -> Iterator[int]:
 def dispose(st: State, ev: EventBase, asset: str, quantity: Decimal, proceeds: Decimal,
             purpose: Purpose, *, liquidation: bool = False) -> None:
     """Dispose of ``quantity`` units for an amount realized of ``proceeds`` USD, divided
-    over the pieces pro rata to quantity (one ``Disposal`` per lot consumed)."""
-    if asset in FIAT or quantity <= 0:
+    over the pieces pro rata to quantity (one ``Disposal`` per lot consumed).
+
+    The hot path: lots are taken with :func:`take_ordered` (no Lot value for the part of
+    a split lot, which only feeds the Disposal) unless the row names lots (spec-ID)."""
+    if asset in FIAT or quantity <= ZERO:
         return
-    pool = st.pool(ev.account, asset)
+    account = ev.account
+    pool = st.pools.get((account if st.by_account else UNIVERSAL, asset))  # st.pool(), inlined
+    if pool is None:
+        pool = st.pool(account, asset)
     owned_before = pool.held
-    pieces, rest = take_owned(st, ev, pool, quantity)
+    name = st.single_method or st.method(account, ev.time)
+    taken: list[Taken]
+    if ev.lots and POLICIES[name].uses_named_lots:
+        pieces, rest = _take_picked(st, ev, pool, quantity, name, None)
+        taken = [(piece, piece.quantity, piece.basis_usd) for piece in pieces]
+        left_qty = ZERO
+        for piece in pieces:
+            left_qty += piece.quantity
+    else:  # left_qty = ZERO + the quantities taken, summed in the walk
+        taken, rest, left_qty = take_ordered(pool, quantity, _HEAP_ORDER[name])
     unspent = pool.unspent
-    short_qty = unspent if unspent < rest else rest  # min(rest, unspent)
-    missing = rest - short_qty
     # split_amount(proceeds, [piece quantities..., short_qty, missing]) inlined, with the
     # same operations in the same order (so the same Decimals): share = what is left times
     # the piece's quantity over the quantity left; the last entry takes what is left
-    left_qty = ZERO
-    for piece in pieces:
-        left_qty += piece.quantity
-    left_qty = left_qty + short_qty + missing
+    covered = rest is COVERED and not unspent < rest
+    if covered:
+        # a split lot covered the rest: short_qty = rest = 0 and missing = 0, and adding
+        # them would change no Decimal (left_qty = ZERO + quantities has an exponent <= 0)
+        short_qty = missing = rest
+    else:
+        short_qty = unspent if unspent < rest else rest  # min(rest, unspent)
+        missing = rest - short_qty
+        left_qty = left_qty + short_qty + missing
     left = proceeds
-    account, time, source, event_id = ev.account, ev.time, ev.source, ev.event_id
+    time, source, event_id = ev.time, ev.source, ev.event_id
     append = st.disposals.append
-    for piece in pieces:
-        piece_qty = piece.quantity
-        share = left * piece_qty / left_qty if left_qty > 0 else ZERO
+    for lot, piece_qty, piece_basis in taken:
+        share = left * piece_qty / left_qty if left_qty > ZERO else ZERO
         left -= share
         left_qty -= piece_qty
         append(make_disposal(
-            account, asset, piece_qty, piece.acquired, time, share, piece.basis_usd, purpose,
-            False, liquidation, piece.missing_basis, None, (source, *piece.sources), event_id,
-            piece.lot_id,
+            account, asset, piece_qty, lot.acquired, time, share, piece_basis, purpose,
+            False, liquidation, lot.missing_basis, None, (source,) + lot.sources, event_id,
+            lot.lot_id,
         ))
-    if short_qty > 0 or missing > 0:
-        short_share = left * short_qty / left_qty if left_qty > 0 else ZERO
-        if short_qty > 0:
+    if not covered and (short_qty > ZERO or missing > ZERO):
+        short_share = left * short_qty / left_qty if left_qty > ZERO else ZERO
+        if short_qty > ZERO:
             open_short(st, ev, pool, short_qty, short_share, liquidation)
-        if missing > 0:
+        if missing > ZERO:
             explained = owned_before + short_qty
             record_missing(st, ev, asset, missing, left - short_share, purpose, liquidation, explained)
 

@@ -16,8 +16,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from taxmargin.booking import FundingPayment, IncomeItem, Purpose
-from taxmargin.engine.dispose import acquire, dispose, make_disposal
+from taxmargin.booking import Purpose
+from taxmargin.engine.dispose import (
+    acquire,
+    dispose,
+    make_disposal,
+    make_funding_payment,
+    make_income_item,
+)
 from taxmargin.engine.spot import event_fee
 from taxmargin.engine.state import ZERO, State
 from taxmargin.errors import Severity
@@ -27,10 +33,16 @@ __all__ = ["book_funding", "book_pnl"]
 
 
 def _pnl_row(st: State, ev: EventBase, side: Amount, acquired: datetime, gain: Decimal) -> None:
-    """One P&L row: a gain in (d), a loss in (e) [I8949]."""
+    """One P&L row: a gain in (d), a loss in (e) [I8949]. (``max(gain, ZERO)`` and
+    ``max(-gain, ZERO)`` written out: ``max`` keeps its first argument unless the second
+    is greater, so the same Decimals.)"""
+    loss = -gain
     st.disposals.append(make_disposal(
-        ev.account, side.asset, side.quantity, acquired, ev.time, max(gain, ZERO),
-        max(-gain, ZERO), Purpose.PNL, False, False, False, None, (ev.source,), ev.event_id, "",
+        ev.account, side.asset, side.quantity, acquired, ev.time,
+        ZERO if ZERO > gain else gain,  # noqa: FURB136 - max() inlined (hot path)
+        ZERO if ZERO > loss else loss,  # noqa: FURB136
+        Purpose.PNL, False, False, False, None, (ev.source,),
+        ev.event_id, "",
     ))
 
 
@@ -56,16 +68,24 @@ def book_pnl(st: State, ev: RealizedPnl) -> None:
     side = gain_side if gain_side is not None else loss_side
     if side is None:
         return
-    value = st.main_usd(ev, side)
-    fee = ev.fee if ev.fee is not None and ev.fee.quantity > 0 else None
+    value = ev.usd_value  # st.main_usd(ev, side), its usual answer inlined
+    if value is None:
+        value = st.main_usd(ev, side)
+    fee = ev.fee if ev.fee is not None and ev.fee.quantity > ZERO else None
     fee_usd = st.fee_value(ev) if fee is not None else ZERO
     withheld = fee is not None and fee.asset == side.asset  # carried by the settlement units
     units = fee.quantity if fee is not None and withheld else ZERO
     carried = fee_usd if withheld else ZERO
-    acquired = min(ev.acquired or ev.time, ev.time)
+    time = ev.time
+    acquired = ev.acquired or time
+    if acquired > time:  # noqa: PLR1730 - min(ev.acquired or ev.time, ev.time), inlined
+        acquired = time
     if gain_side is not None:
         _pnl_row(st, ev, side, acquired, value - fee_usd)
-        acquire(st, ev, side.asset, side.quantity - units, value - carried)
+        quantity = side.quantity - units
+        basis = value - carried
+        if side.asset not in FIAT and quantity > ZERO:  # acquire(), inlined
+            st.open_lot(ev, side.asset, quantity, basis, None, False, False)
     else:
         _pnl_row(st, ev, side, acquired, -(value + fee_usd))
         dispose(st, ev, side.asset, side.quantity + units, value + carried, Purpose.SALE)
@@ -86,20 +106,24 @@ def book_funding(st: State, ev: Funding) -> None:
             st.diag(Severity.WARNING, "funding-treatment",
                     "funding is netted into capital P&L (option net_into_capital_pnl, U3): "
                     "not the conservative default", ev.source)
+    value = ev.usd_value  # st.main_usd(ev, side), its usual answer inlined
     if received is not None:
-        value = st.main_usd(ev, received)
+        if value is None:
+            value = st.main_usd(ev, received)
         if net:
             _pnl_row(st, ev, received, ev.time, value)
         else:
-            st.income.append(IncomeItem(ev.time, ev.account, received.asset, received.quantity,
-                                        value, "funding", ev.source))
+            st.income.append(make_income_item(ev.time, ev.account, received.asset,
+                                              received.quantity, value, "funding", ev.source))
         acquire(st, ev, received.asset, received.quantity, value)
     elif sent is not None:
-        value = st.main_usd(ev, sent)
+        if value is None:
+            value = st.main_usd(ev, sent)
         if net:
             _pnl_row(st, ev, sent, ev.time, -value)
         else:
-            st.funding_paid.append(FundingPayment(ev.time, ev.account, sent.asset, sent.quantity,
-                                                  value, ev.source))
+            st.funding_paid.append(make_funding_payment(ev.time, ev.account, sent.asset,
+                                                        sent.quantity, value, ev.source))
         dispose(st, ev, sent.asset, sent.quantity, value, Purpose.FUNDING)
-    event_fee(st, ev, Purpose.FEE)
+    if ev.fee is not None:
+        event_fee(st, ev, Purpose.FEE)

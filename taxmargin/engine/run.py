@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from taxmargin.booking import Booking, Liability, OpenLot, OpenShort
 from taxmargin.engine.liqfees import attached_fees
@@ -60,41 +61,53 @@ ACCOUNT_POOLS_FROM = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def _order(ev: EventBase) -> tuple[datetime, str, int, int, str, str]:
-    return (*ev.sort_key, ev.type_name, ev.event_id)
+    """``(*ev.sort_key, type_name, event_id)``, built in one step."""
+    source = ev.source
+    return (ev.time, source.path, source.line, ev.seq, ev.type_name, ev.event_id)
+
+
+#: The handler of each event class taking only (state, event); trades and stand-alone
+#: fees take one more argument and are dispatched by ``book`` itself.
+_HANDLERS: dict[type[EventBase], Callable[[State, Any], None]] = {
+    Deposit: book_deposit,
+    Withdrawal: book_withdrawal,
+    Transfer: book_transfer,
+    Borrow: book_borrow,
+    Repay: book_repay,
+    Interest: book_interest,
+    Income: book_income,
+    Spend: book_spend,
+    RealizedPnl: book_pnl,
+    Funding: book_funding,
+    WriteOff: book_writeoff,
+}
 
 
 def _dispatch(st: State, ev: EventBase, extra_fee: Decimal, fee_of: bool | None) -> None:
-    """``fee_of``: for a stand-alone fee tied to a trade, whether that trade is a liquidation."""
+    """``fee_of``: for a stand-alone fee tied to a trade, whether that trade is a liquidation.
+
+    The class is looked up in :data:`_HANDLERS` (exact class; a subclass of an event
+    class falls back to the ``isinstance`` chain, like the ``match`` it replaces)."""
+    handler = _HANDLERS.get(type(ev))
+    if handler is not None:
+        handler(st, ev)
+        return
     match ev:
         case Trade():  # Liquidation included
             book_trade(st, ev, extra_fee)
-        case Deposit():
-            book_deposit(st, ev)
-        case Withdrawal():
-            book_withdrawal(st, ev)
-        case Transfer():
-            book_transfer(st, ev)
-        case Borrow():
-            book_borrow(st, ev)
-        case Repay():
-            book_repay(st, ev)
-        case Interest():
-            book_interest(st, ev)
         case Fee():
             book_fee(st, ev, fee_of)
-        case Income():
-            book_income(st, ev)
-        case Spend():
-            book_spend(st, ev)
-        case RealizedPnl():
-            book_pnl(st, ev)
-        case Funding():
-            book_funding(st, ev)
-        case WriteOff():
-            book_writeoff(st, ev)
         case _:
-            st.diag(Severity.ERROR, "bad-event", f"unknown event type {type(ev).__name__}",
-                    ev.source)
+            _dispatch_subclass(st, ev)
+
+
+def _dispatch_subclass(st: State, ev: EventBase) -> None:
+    """An instance of a subclass of an event class (none in taxmargin itself)."""
+    for cls, handler in _HANDLERS.items():
+        if isinstance(ev, cls):
+            handler(st, ev)
+            return
+    st.diag(Severity.ERROR, "bad-event", f"unknown event type {type(ev).__name__}", ev.source)
 
 
 @gc_paused()  # many long-lived values, no reference cycles (taxmargin.gcpause)
@@ -116,8 +129,17 @@ def book(
     chosen.sort(key=_order)
     st = State(plan, options)
     extra, fee_rows = attached_fees(chosen)
+    handlers = _HANDLERS
     for index, ev in enumerate(chosen):
-        _dispatch(st, ev, extra.get(index, ZERO), fee_rows.get(index))
+        cls = type(ev)
+        if cls is Trade:
+            book_trade(st, ev, extra.get(index, ZERO) if extra else ZERO)  # type: ignore[arg-type]
+        else:
+            handler = handlers.get(cls)
+            if handler is not None:
+                handler(st, ev)
+            else:
+                _dispatch(st, ev, extra.get(index, ZERO), fee_rows.get(index))
         if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
             progress(index + 1)
     return _result(st)

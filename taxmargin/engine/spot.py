@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from taxmargin.booking import IncomeItem, Purpose
-from taxmargin.engine.dispose import acquire, dispose, remove, trace_out
+from taxmargin.booking import Purpose
+from taxmargin.engine.dispose import (
+    acquire,
+    dispose,
+    make_income_item,
+    remove,
+    trace_out,
+)
 from taxmargin.engine.lots import make_lot
 from taxmargin.engine.state import ZERO, State
 from taxmargin.errors import Severity
@@ -89,12 +95,13 @@ def book_transfer(st: State, ev: Transfer) -> None:
     trace_out(st, ev, sent.asset)
     if sent.asset not in FIAT:
         pieces, borrowed, missing = remove(st, ev, sent.asset, sent.quantity)
-        target = st.pool(ev.to_account, sent.asset)
+        to_account, tail, next_seq = ev.to_account, (ev.source,), st.next_seq
+        add = st.pool(to_account, sent.asset).add
         for piece in pieces:  # replace(piece, serial=..., account=..., sources=...), faster
-            target.add(make_lot(
-                st.next_seq(), piece.seq, piece.lot_id, ev.to_account, piece.quantity,
+            add(make_lot(
+                next_seq(), piece.seq, piece.lot_id, to_account, piece.quantity,
                 piece.basis_usd, piece.acquired, piece.unit_basis_usd,
-                (*piece.sources, ev.source), piece.missing_basis, piece.from_liquidation,
+                piece.sources + tail, piece.missing_basis, piece.from_liquidation,
             ))
         unexplained = borrowed + missing
         if unexplained > 0:
@@ -112,8 +119,8 @@ def book_income(st: State, ev: Income) -> None:
     received = ev.received
     if received is not None:
         value = st.main_usd(ev, received)
-        st.income.append(IncomeItem(ev.time, ev.account, received.asset, received.quantity,
-                                    value, "income", ev.source))
+        st.income.append(make_income_item(ev.time, ev.account, received.asset,
+                                          received.quantity, value, "income", ev.source))
         acquire(st, ev, received.asset, received.quantity, value)
     event_fee(st, ev, Purpose.FEE)
 

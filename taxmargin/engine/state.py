@@ -45,7 +45,18 @@ class State:
         self._counter = 0
         #: accounts with a standing order: only their disposals need the dated plan
         self._planned = frozenset(order.account for order in plan.orders)
-        self._by_account = options.pool_by == "account"
+        #: the one method of a plan without standing orders (else None): a disposal may use
+        #: it without :meth:`method`, since ``methods_used`` (empty or this method) then
+        #: reports it either way (``run._options``)
+        self.single_method: str | None = None if plan.orders else plan.default
+        #: pools per account (else one per asset, ``UNIVERSAL``); read by the hot paths that
+        #: look a pool up in ``pools`` themselves before falling back to :meth:`pool`
+        self.by_account = options.pool_by == "account"
+        #: pools keep lot ids (``Pool.by_id``) only if some method of the plan names lots
+        self._track_ids = any(
+            POLICIES[name].uses_named_lots
+            for name in (plan.default, *(order.method for order in plan.orders))
+        )
 
     def next_seq(self) -> int:
         """A fresh number, increasing in booking order (lot/short creation order)."""
@@ -54,10 +65,10 @@ class State:
 
     def pool(self, account: str, asset: str) -> Pool:
         """The pool of ``asset`` for ``account`` (one pool per asset when universal)."""
-        key = (account if self._by_account else UNIVERSAL, asset)
+        key = (account if self.by_account else UNIVERSAL, asset)
         pool = self.pools.get(key)
         if pool is None:
-            pool = self.pools[key] = Pool(key[0], asset)
+            pool = self.pools[key] = Pool(key[0], asset, track_ids=self._track_ids)
             self.by_asset.setdefault(asset, []).append(pool)
         return pool
 
@@ -106,17 +117,33 @@ class State:
             return fee.quantity
         return self.usd(event, value, f"fee {fee}")
 
-    def lot_id(self, event: EventBase) -> str:
-        """The id of a lot acquired by ``event``: its ``event_id`` or ``path:line#seq``."""
-        return event.event_id or f"{event.source.path}:{event.source.line}#{event.seq}"
-
     def new_lot(self, event: EventBase, quantity: Decimal, basis: Decimal, *,
                 acquired: datetime | None = None, missing_basis: bool = False,
                 from_liquidation: bool = False) -> Lot:
-        """A fresh lot acquired by ``event`` (serial = creation order)."""
+        """A fresh lot acquired by ``event`` (serial = creation order); its id is the
+        event's ``event_id`` or ``path:line#seq``."""
         self._counter += 1  # next_seq(), inlined on this hot path
         seq = self._counter
         return make_lot(
-            seq, seq, self.lot_id(event), event.account, quantity, basis, acquired or event.time,
-            basis / quantity, (event.source,), missing_basis, from_liquidation,
+            seq, seq, event.event_id or f"{event.source.path}:{event.source.line}#{event.seq}",
+            event.account, quantity, basis, acquired or event.time, basis / quantity,
+            (event.source,), missing_basis, from_liquidation,
         )
+
+    def open_lot(self, event: EventBase, asset: str, quantity: Decimal, basis: Decimal,
+                 acquired: datetime | None, missing_basis: bool, from_liquidation: bool) -> None:
+        """Add :meth:`new_lot` to the pool of ``asset`` in the event's account (the
+        caller has checked that ``asset`` is not fiat and ``quantity`` > 0): the engine's
+        hot path for every acquisition, with ``new_lot`` and ``pool`` inlined (same lot,
+        same pool)."""
+        self._counter += 1
+        seq = self._counter
+        account = event.account
+        pool = self.pools.get((account if self.by_account else UNIVERSAL, asset))
+        if pool is None:
+            pool = self.pool(account, asset)
+        pool.add(make_lot(
+            seq, seq, event.event_id or f"{event.source.path}:{event.source.line}#{event.seq}",
+            account, quantity, basis, acquired or event.time, basis / quantity,
+            (event.source,), missing_basis, from_liquidation,
+        ))

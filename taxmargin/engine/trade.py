@@ -32,7 +32,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from taxmargin.booking import Purpose
-from taxmargin.engine.dispose import acquire, dispose
+from taxmargin.engine.dispose import dispose
 from taxmargin.engine.state import ZERO, State
 from taxmargin.errors import Severity
 from taxmargin.models import FIAT, USD, Amount, Liquidation, Trade
@@ -44,27 +44,35 @@ FEE_RULE = "reg-1.1012-1(h)-all-years"
 
 
 def _fee_side(ev: Trade, sent: Amount, received: Amount) -> str:
+    """Where the fee is paid: "none", "fiat", "sent", "received" or "other" (module
+    docstring)."""
     fee = ev.fee
-    if fee is None or fee.quantity <= 0:
+    if fee is None or fee.quantity <= ZERO:
         return "none"
-    if fee.asset in FIAT:
+    asset = fee.asset
+    if asset in FIAT:
         return "fiat"
-    if fee.asset == sent.asset:
+    if asset == sent.asset:
         return "sent"
-    if fee.asset == received.asset:
+    if asset == received.asset:
         return "received"
     return "other"
 
 
 def _fee_cost(st: State, ev: Trade, side: str) -> Decimal:
     """The fee's USD value when it is a transaction cost to apply separately (a fiat or
-    third-asset fee, §4.0(4), §4.6); 0 when the fee is carried by the units themselves."""
-    return st.fee_value(ev) if side in ("fiat", "other") else ZERO
+    third-asset fee, §4.0(4), §4.6); 0 when the fee is carried by the units themselves.
+    (``st.fee_value(ev)``'s usual answer, ``ev.fee_usd``, inlined.)"""
+    if side == "fiat" or side == "other":
+        value = ev.fee_usd
+        return value if value is not None else st.fee_value(ev)
+    return ZERO
 
 
-def _fee_units(st: State, ev: Trade, side: str, value: Decimal, liquidation: bool) -> None:
-    """A third-asset fee is also a disposal of the fee units at their FMV (§4.6)."""
-    if side == "other" and ev.fee is not None:
+def _fee_units(st: State, ev: Trade, value: Decimal, liquidation: bool) -> None:
+    """A third-asset fee (side "other") is also a disposal of the fee units at their FMV
+    (§4.6); callers call this for that side only."""
+    if ev.fee is not None:
         dispose(st, ev, ev.fee.asset, ev.fee.quantity, value, Purpose.FEE, liquidation=liquidation)
 
 
@@ -72,9 +80,8 @@ def _fee_quantity(ev: Trade) -> Decimal:
     return ev.fee.quantity if ev.fee is not None else ZERO
 
 
-def _cash_purchase(st: State, ev: Trade, sent: Amount, received: Amount, extra: Decimal,
-                   liquidation: bool) -> None:
-    side = _fee_side(ev, sent, received)
+def _cash_purchase(st: State, ev: Trade, side: str, sent: Amount, received: Amount,
+                   extra: Decimal, liquidation: bool) -> None:
     if sent.asset == USD:
         cost = sent.quantity
     else:  # another fiat: its USD value is the FMV of what it bought
@@ -82,14 +89,15 @@ def _cash_purchase(st: State, ev: Trade, sent: Amount, received: Amount, extra: 
     quantity = received.quantity
     if side == "received":
         quantity -= _fee_quantity(ev)
-    fee = _fee_cost(st, ev, side)
-    _fee_units(st, ev, side, fee, liquidation)
-    acquire(st, ev, received.asset, quantity, cost + fee + extra, liquidation=liquidation)
+    fee = _fee_cost(st, ev, side) if side != "none" else ZERO
+    if side == "other":
+        _fee_units(st, ev, fee, liquidation)
+    if quantity > ZERO:  # acquire(), inlined: the received side is crypto
+        st.open_lot(ev, received.asset, quantity, cost + fee + extra, None, False, liquidation)
 
 
-def _cash_sale(st: State, ev: Trade, sent: Amount, received: Amount, extra: Decimal,
-               liquidation: bool) -> None:
-    side = _fee_side(ev, sent, received)
+def _cash_sale(st: State, ev: Trade, side: str, sent: Amount, received: Amount,
+               extra: Decimal, liquidation: bool) -> None:
     if received.asset == USD:
         got = received.quantity
     else:
@@ -97,17 +105,19 @@ def _cash_sale(st: State, ev: Trade, sent: Amount, received: Amount, extra: Deci
     quantity = sent.quantity
     if side == "sent":
         quantity += _fee_quantity(ev)
-    fee = _fee_cost(st, ev, side)
+    fee = _fee_cost(st, ev, side) if side != "none" else ZERO
     dispose(st, ev, sent.asset, quantity, got - fee - extra, Purpose.SALE, liquidation=liquidation)
-    _fee_units(st, ev, side, fee, liquidation)
+    if side == "other":
+        _fee_units(st, ev, fee, liquidation)
 
 
-def _swap(st: State, ev: Trade, sent: Amount, received: Amount, extra: Decimal,
+def _swap(st: State, ev: Trade, side: str, sent: Amount, received: Amount, extra: Decimal,
           liquidation: bool) -> None:
-    side = _fee_side(ev, sent, received)
-    value = st.main_usd(ev, received)
+    value = ev.usd_value  # st.main_usd(ev, received), its usual answer inlined
+    if value is None:
+        value = st.main_usd(ev, received)
     quantity_out, quantity_in, basis = sent.quantity, received.quantity, value
-    fee = _fee_cost(st, ev, side)
+    fee = _fee_cost(st, ev, side) if side != "none" else ZERO
     if side == "sent":
         quantity_out += _fee_quantity(ev)
     elif side == "received":
@@ -116,8 +126,10 @@ def _swap(st: State, ev: Trade, sent: Amount, received: Amount, extra: Decimal,
         basis = value - fee
     dispose(st, ev, sent.asset, quantity_out, value - fee - extra, Purpose.SALE,
             liquidation=liquidation)
-    _fee_units(st, ev, side, fee, liquidation)
-    acquire(st, ev, received.asset, quantity_in, basis, liquidation=liquidation)
+    if side == "other":
+        _fee_units(st, ev, fee, liquidation)
+    if quantity_in > ZERO:  # acquire(), inlined: the received side is crypto
+        st.open_lot(ev, received.asset, quantity_in, basis, None, False, liquidation)
 
 
 def book_trade(st: State, ev: Trade, extra_fee: Decimal = ZERO) -> None:
@@ -126,17 +138,19 @@ def book_trade(st: State, ev: Trade, extra_fee: Decimal = ZERO) -> None:
     if sent is None or received is None:
         st.diag(Severity.ERROR, "bad-event", f"{ev.type_name} without both sides: skipped", ev.source)
         return
-    liquidation = isinstance(ev, Liquidation)
+    liquidation = type(ev) is not Trade and isinstance(ev, Liquidation)
     start = len(st.disposals)
-    if sent.asset in FIAT and received.asset in FIAT:
-        side = _fee_side(ev, sent, received)
-        _fee_units(st, ev, side, _fee_cost(st, ev, side) if side == "other" else ZERO, liquidation)
-    elif sent.asset in FIAT:
-        _cash_purchase(st, ev, sent, received, extra_fee, liquidation)
+    side = "none" if ev.fee is None else _fee_side(ev, sent, received)
+    if sent.asset in FIAT:
+        if received.asset in FIAT:
+            if side == "other":
+                _fee_units(st, ev, _fee_cost(st, ev, side), liquidation)
+        else:
+            _cash_purchase(st, ev, side, sent, received, extra_fee, liquidation)
     elif received.asset in FIAT:
-        _cash_sale(st, ev, sent, received, extra_fee, liquidation)
+        _cash_sale(st, ev, side, sent, received, extra_fee, liquidation)
     else:
-        _swap(st, ev, sent, received, extra_fee, liquidation)
+        _swap(st, ev, side, sent, received, extra_fee, liquidation)
     if liquidation:
         _remember_liquidation(st, ev, start)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from taxmargin.booking import Term
 
 __all__ = [
+    "UTC_ZONE_KEYS",
     "TaxDates",
     "holding_term",
     "near_one_year_boundary",
@@ -38,15 +39,21 @@ def tax_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
+#: Names of the zone that is UTC at every instant (tzdata's ``Etc/UTC`` and its links).
+UTC_ZONE_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/UCT", "UCT"})
+
+
 class TaxDates:
     """:func:`tax_date` in one zone, remembered per moment: the rows of a year share few
     distinct times (the lots of one disposal, the disposals of one lot), so each is
-    converted once. Equal instants have equal tax dates, so the memo is exact."""
+    converted once. Equal instants have equal tax dates, so the memo is exact. In a UTC
+    zone (:data:`UTC_ZONE_KEYS`) the tax date of a UTC time is its own date: no conversion."""
 
-    __slots__ = ("_memo", "known", "zone")
+    __slots__ = ("_memo", "_utc", "known", "zone")
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
+        self._utc = zone.key in UTC_ZONE_KEYS
         self._memo: dict[datetime, date] = {}
         #: The tax date of a moment already converted, else None: the memo's own ``get``,
         #: for hot loops (``dates.known(t) or dates(t)``; a date is never false).
@@ -55,7 +62,10 @@ class TaxDates:
     def __call__(self, moment: datetime) -> date:
         day = self._memo.get(moment)
         if day is None:
-            day = self._memo[moment] = tax_date(moment, self.zone)
+            if self._utc and moment.tzinfo is UTC:
+                day = self._memo[moment] = moment.date()
+            else:
+                day = self._memo[moment] = tax_date(moment, self.zone)
         return day
 
 

@@ -7,9 +7,9 @@ here; ``taxmargin.reports.build`` rounds them where a form is built (tax-rules.m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from taxmargin.booking import (
@@ -96,19 +96,22 @@ class TaxYear:
 
 
 def _year_rows(
-    disposals: Iterable[Disposal], year: int, dates: TaxDates, conservative: bool, params: YearParams
+    disposals: Sequence[Disposal], year: int, dates: TaxDates, conservative: bool, params: YearParams
 ) -> tuple[YearRow, ...]:
     """The rows of the disposals whose tax date of sale is in ``year``: tax dates from the
     profile zone (§6.3); term = ``term_override`` (U2) if set, else the calendar-anniversary
-    rule (§6.1); box per §1.2 (no 1099-DA data: I/L). One pass: each distinct time is
-    converted once (``TaxDates``), each acquisition date's one-year end computed once,
+    rule (§6.1); box per §1.2 (no 1099-DA data: I/L).
+
+    Fast (issue 6): disposals sold more than a day before Jan 1 or after Dec 31 of
+    ``year`` (UTC) are skipped by comparing times (:func:`_candidates`); each distinct time
+    is converted once (``TaxDates``), each acquisition date's one-year end computed once,
     the two box letters looked up once."""
     short_box = form8949_box(Term.SHORT, params=params)
     long_box = form8949_box(Term.LONG, params=params)
     rows = []
     known = dates.known
     ends: dict[date, date] = {}  # acquisition date -> one_year_end
-    for d in disposals:
+    for d in _candidates(disposals, year):
         sold = known(d.disposed) or dates(d.disposed)
         if sold.year != year:
             continue
@@ -121,6 +124,25 @@ def _year_rows(
             term = Term.LONG if sold > end else Term.SHORT
         rows.append(make_year_row(d, acquired, sold, term, long_box if term is Term.LONG else short_box))
     return tuple(rows)
+
+
+#: More than any UTC offset (``datetime`` requires ``-24 h < utcoffset < 24 h``).
+_ANY_OFFSET = timedelta(hours=24)
+
+
+def _candidates(disposals: Sequence[Disposal], year: int) -> Sequence[Disposal]:
+    """The disposals whose sale could have a tax date in ``year`` in any time zone: those
+    sold strictly between Jan 1 00:00 UTC minus 24 hours and Jan 1 of the next year plus
+    24 hours. A local time is its UTC time plus an offset strictly between -24 and +24
+    hours, so a sale at or before the first bound is dated before ``year`` everywhere, one
+    at or after the second after it. (A naive time cannot be compared: then every
+    disposal is returned, and ``tax_date`` refuses it as before.)"""
+    low = datetime(year, 1, 1, tzinfo=UTC) - _ANY_OFFSET
+    high = datetime(year + 1, 1, 1, tzinfo=UTC) + _ANY_OFFSET
+    try:
+        return [d for d in disposals if low < d.disposed < high]
+    except TypeError:  # a naive time (a bug upstream): let tax_date say so
+        return disposals
 
 
 def options_used(

@@ -59,9 +59,12 @@ def _source_years(booking: Booking, dates: TaxDates, wanted: Set[SourceRef]) -> 
         if source.line in lines and source in wanted:
             years.setdefault(source, set()).add(dates(moment).year)
 
-    for d in booking.disposals:  # the bulk: note() inlined, a line-number test first
-        sources = d.sources
-        for index, src in enumerate(sources):
+    if not wanted:
+        return years
+    # the bulk: the disposals naming a wanted line number (one comprehension), each once
+    touched = [d for d in booking.disposals for src in d.sources if src.line in lines]
+    for d in {id(d): d for d in touched}.values():
+        for index, src in enumerate(d.sources):
             if src.line in lines and src in wanted:
                 years.setdefault(src, set()).add(dates(d.acquired if index else d.disposed).year)
     for income in booking.income:
