@@ -16,8 +16,9 @@ encoder; ``json.loads`` of the file equals :func:`forms_to_dict`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
+from functools import partial
 from decimal import ROUND_HALF_UP, Decimal
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -39,6 +40,7 @@ from taxmargin.reports.forms import (
 )
 
 from taxmargin.errors import Diagnostic
+from taxmargin.fanout import split_text
 from taxmargin.gcpause import gc_paused
 from taxmargin.money import CENT, fmt_money, fmt_quantity
 
@@ -359,6 +361,18 @@ def _items(lines: Iterator[str], pad: str) -> Iterator[str]:
     yield "\n"
 
 
+def _row_items(rows: Sequence[Form8949Row], offset: int, pad: str) -> Iterator[str]:
+    """``rows`` as list items, one per line after ``pad``, separated by ``",\n"``; a
+    slice that does not start the list (``offset`` > 0) starts with that separator. Two
+    adjacent slices' texts joined are the text of both (``fanout.split_text`` renders the
+    halves of a large list in two processes)."""
+    sep = ",\n" + pad
+    lead = sep if offset else pad
+    for start in range(0, len(rows), _CHUNK):
+        yield lead + sep.join(rows_json(rows[start : start + _CHUNK]))
+        lead = sep
+
+
 def _pretty(value: object, pad: str) -> Iterator[str]:
     """``value`` as text: objects one key per line, lists one compact item per line."""
     inner = pad + "  "
@@ -367,12 +381,8 @@ def _pretty(value: object, pad: str) -> Iterator[str]:
             yield "[]"
             return
         yield "[\n"
-        rows = value.rows
-        yield from _items(
-            (line for start in range(0, len(rows), _CHUNK) for line in rows_json(rows[start : start + _CHUNK])),
-            inner,
-        )
-        yield pad + "]"
+        yield from split_text(partial(_row_items, pad=inner), value.rows)
+        yield "\n" + pad + "]"
     elif isinstance(value, list) and value:
         yield "[\n"
         yield from _items(map(_compact, value), inner)

@@ -1,5 +1,5 @@
 """``python -m taxmargin`` runs the command line (same as the ``taxmargin`` script)."""
 
-from taxmargin.cli import main
+from taxmargin.cli import entry
 
-main()
+entry()

@@ -22,16 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 from zoneinfo import ZoneInfo
 
-from taxmargin.check import CheckReport, check
 from taxmargin.codec import format_decimal, format_time, write_csv
 from taxmargin.gcpause import gc_paused
 from taxmargin.engine import EngineOptions, book
 from taxmargin.errors import Diagnostic, InputError
 from taxmargin.fanout import render_parallel
-from taxmargin.importers import LAYOUTS
 from taxmargin.importers.base import (
     AUTHORITY_DEFAULT,
     FileText,
@@ -43,7 +41,6 @@ from taxmargin.importers.base import (
 from taxmargin.importers.generic import GenericCsv
 from taxmargin.ledger import ImportRecord, Ledger
 from taxmargin.ledger_stream import STREAM_BYTES, StreamStore
-from taxmargin.ledger_audit import read_snapshot
 from taxmargin.models import EventBase, SourceRef, Transfer
 from taxmargin.policies import plan_from_profile
 from taxmargin.pricing import PricePoint, PriceTable, price_events, read_price_table
@@ -54,6 +51,9 @@ from taxmargin.reports.forms import TaxForms
 from taxmargin.reports.writers import FORMATS, RENDERERS, render
 from taxmargin.rules.us import tax_year
 from taxmargin.transfers import match_transfers
+
+if TYPE_CHECKING:
+    from taxmargin.check import CheckReport
 
 __all__ = [
     "DEFAULT_LEDGER",
@@ -134,6 +134,8 @@ def read_import(path: Path, account: str | None = None) -> tuple[FileText, Impor
 
     Raises :class:`InputError` (unreadable file, unknown or ambiguous format, a bad
     header) — the CLI's exit status 2."""
+    from taxmargin.importers import LAYOUTS  # the 55 layouts: only when a file is imported
+
     file = load_file(path)
     layout = detect_layout(file, LAYOUTS)
     result = layout.parse(file)
@@ -162,6 +164,8 @@ def import_file(ledger: Ledger, path: Path, account: str | None = None) -> FileI
     A large taxmargin CSV is stored while it is parsed, by a second process in the same
     one transaction (``taxmargin.ledger_stream``, issue 6); the outcome is the same."""
     if account is None:
+        from taxmargin.importers import LAYOUTS  # only when a file is imported (startup time)
+
         file = load_file(path)
         layout = detect_layout(file, LAYOUTS)
         if isinstance(layout, GenericCsv) and (stream := _stream(ledger, file, layout)) is not None:
@@ -207,6 +211,9 @@ class LedgerCheck:
 def check_ledger(path: Path) -> LedgerCheck:
     """Run every check of :mod:`taxmargin.check` on the ledger at ``path`` (issue 7)."""
     with open_existing(path) as ledger:
+        from taxmargin.check import check
+        from taxmargin.ledger_audit import read_snapshot
+
         snapshot = read_snapshot(ledger)
         return LedgerCheck(ledger.schema_version, tuple(ledger.imports()), check(snapshot))
 

@@ -25,7 +25,7 @@ from taxmargin.ledger import Ledger
 from taxmargin.models import EventBase
 from taxmargin.profile import Profile, load_profile
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "entry"]
 
 app = typer.Typer(
     name="taxmargin",
@@ -296,5 +296,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(3)
 
 
+def entry() -> None:
+    """The ``taxmargin`` console script and ``python -m taxmargin``: :func:`main`, then
+    leave at once. A report on a large year holds millions of small objects; freeing them
+    one by one at interpreter exit takes seconds and changes nothing (every file is
+    written, fsynced and renamed, the ledger transaction is committed and the connection
+    closed by then; issue 6). Standard output and error are flushed first.
+    ``TAXMARGIN_DEBUG=1`` keeps the normal exit."""
+    code: int | str | None = 0
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code
+    if os.environ.get("TAXMARGIN_DEBUG") == "1" or not isinstance(code, int | None):
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: the normal exit reports it
+        sys.exit(code)
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

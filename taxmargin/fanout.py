@@ -22,27 +22,39 @@ parent waits for every child before raising, so no child outlives the command.
 
 from __future__ import annotations
 
+import codecs
 import os
 import pickle
 import sys
+import tempfile
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TypeVar
 
 from taxmargin.errors import InputError, TaxMarginError
 
-__all__ = ["COST_PER_ROW", "plan_groups", "workers_available", "render_parallel", "Renderer"]
+__all__ = ["COST_PER_ROW", "plan_groups", "workers_available", "render_parallel", "Renderer", "split_text"]
 
 #: Relative cost of each format per Form 8949 row (only the ratios matter): used to
 #: balance the groups. Measured at 100,000 and 1,000,000 events (bench/README.md).
 COST_PER_ROW: dict[str, float] = {"json": 4.0, "csv": 5.0, "txf": 12.0, "pdf": 8.0, "xlsx": 30.0}
+
+T = TypeVar("T")
 
 #: ``render(formats)`` -> the paths written (``reports.writers.render`` bound to the forms).
 Renderer = Callable[[Sequence[str]], list[Path]]
 
 #: Below this many Form 8949 rows the fork costs more than it saves.
 MIN_ROWS = 5_000
+
+#: Below this many items :func:`split_text` renders everything itself.
+MIN_SPLIT_ITEMS = 50_000
+
+#: Forked children of this process still running (a renderer forks no more while another
+#: process already uses the other core), and whether this process is such a child.
+_busy = {"children": 0, "in_child": False}
 
 
 def workers_available() -> int:
@@ -87,6 +99,7 @@ def _run_child(render: Renderer, formats: tuple[str, ...], writer: int) -> None:
     """In the forked child: render, send ("ok", {format: paths}) or ("error"/"crash",
     text) through the pipe, and leave."""
     code = 0
+    _busy["in_child"] = True
     try:
         answer: tuple[str, object] = ("ok", _each(render, formats))
     except TaxMarginError as exc:
@@ -138,6 +151,7 @@ def render_parallel(render: Renderer, formats: Sequence[str], rows: int,
                 done(n)
         return written
     children = [_fork(render, group) for group in groups[1:]]
+    _busy["children"] += len(children)
     by_format: dict[str, list[Path]] = {}
     failure: BaseException | None = None
     try:
@@ -149,6 +163,7 @@ def render_parallel(render: Renderer, formats: Sequence[str], rows: int,
         done(finished)
     for child in children:
         kind, payload = _collect(child)
+        _busy["children"] -= 1
         if kind == "ok" and isinstance(payload, dict):
             by_format.update(payload)
             finished += len(child.formats)
@@ -159,3 +174,55 @@ def render_parallel(render: Renderer, formats: Sequence[str], rows: int,
     if failure is not None:
         raise failure
     return [path for name in formats for path in by_format[name]]
+
+
+#: ``render(items, offset)``: the text of ``items``, which start at index ``offset`` of the
+#: whole sequence (a renderer puts a separator before a slice that does not start at 0).
+SliceRenderer = Callable[[Sequence[T], int], Iterable[str]]
+
+
+def _render_to(render: SliceRenderer[T], items: Sequence[T], offset: int, spool: IO[bytes]) -> None:
+    """In a forked child: the text of ``items`` into ``spool`` (UTF-8), then leave; the
+    exit status tells the parent whether it is complete."""
+    code = 1
+    try:
+        for piece in render(items, offset):
+            spool.write(piece.encode("utf-8"))
+        spool.flush()
+        code = 0
+    except BaseException:  # noqa: BLE001 - the parent renders these items itself
+        pass
+    finally:
+        os._exit(code)
+
+
+def split_text(render: SliceRenderer[T], items: Sequence[T]) -> Iterator[str]:
+    """``render(items, 0)`` as text pieces, in order; on a multi-core POSIX machine, for at
+    least :data:`MIN_SPLIT_ITEMS` items and when no other renderer process is running, the
+    second half is rendered at the same time by a forked child into an anonymous spool
+    file, which is read back after the first half. ``render`` must be pure: its text for
+    a slice depends on that slice and its offset only, and the texts of two adjacent
+    slices joined are exactly the text of both together. Should the child fail, the parent renders the second half itself."""
+    if (len(items) < MIN_SPLIT_ITEMS or workers_available() < 2 or _busy["children"]
+            or _busy["in_child"]):
+        yield from render(items, 0)
+        return
+    half = len(items) // 2
+    with tempfile.TemporaryFile() as spool:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child leaves by os._exit
+            _render_to(render, items[half:], half, spool)
+        try:
+            yield from render(items[:half], 0)
+        finally:
+            _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            yield from render(items[half:], half)
+            return
+        spool.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        while block := spool.read(1 << 20):
+            yield decoder.decode(block)
+        yield decoder.decode(b"", final=True)

@@ -6,7 +6,7 @@ must turn a child's failure into the same kind of error a serial run raises."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -108,3 +108,51 @@ def test_real_renderers_write_the_same_bytes_in_parallel(
     assert [p.name for p in parallel] == [p.name for p in serial]
     for one, two in zip(serial, parallel, strict=True):
         assert one.read_bytes() == two.read_bytes(), one.name
+
+
+def _numbers(items: Sequence[int], offset: int) -> Iterator[str]:
+    """A slice renderer: one item per line, a separator before a slice not at 0, and a
+    non-ASCII character so that the child's UTF-8 spool is decoded across block edges."""
+    for index, item in enumerate(items):
+        yield ("" if offset + index == 0 else ",\n") + f"é{item}"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() only on POSIX")
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 10, 1001])
+def test_split_text_joins_the_halves_into_the_whole(size: int, two_cores: None,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    items = list(range(size))
+    whole = "".join(_numbers(items, 0))
+    monkeypatch.setattr(fanout, "MIN_SPLIT_ITEMS", 2)
+    assert "".join(fanout.split_text(_numbers, items)) == whole
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() only on POSIX")
+def test_split_text_renders_the_second_half_itself_when_the_child_fails(
+    two_cores: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+
+    def fragile(items: Sequence[int], offset: int) -> Iterator[str]:
+        if os.getpid() != parent:
+            raise OSError("disk full")
+        return _numbers(items, offset)
+
+    monkeypatch.setattr(fanout, "MIN_SPLIT_ITEMS", 2)
+    assert "".join(fanout.split_text(fragile, list(range(9)))) == "".join(_numbers(list(range(9)), 0))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() only on POSIX")
+def test_forms_json_is_the_same_when_its_rows_are_split(
+    tmp_path: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forms = make_forms(inject=True)
+    monkeypatch.setattr(fanout, "MIN_SPLIT_ITEMS", 10**9)
+    whole = api.write_reports(forms, tmp_path / "whole", ("json",))[0].read_bytes()
+    monkeypatch.setattr(fanout, "MIN_SPLIT_ITEMS", 2)
+    calls: list[int] = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: calls.append(1) or real_fork())
+    split = api.write_reports(forms, tmp_path / "split", ("json",))[0].read_bytes()
+    assert calls, "the rows were not split"
+    assert split == whole

