@@ -13,19 +13,16 @@ subclasses; problems in the data come back as values (``RowError``, ``Diagnostic
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import importlib.util
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from taxmargin.codec import format_decimal, format_time, write_csv
 from taxmargin.gcpause import gc_paused
 from taxmargin.engine import EngineOptions, book
 from taxmargin.errors import Diagnostic, InputError
@@ -43,9 +40,8 @@ from taxmargin.ledger import ImportRecord, Ledger
 from taxmargin.ledger_stream import STREAM_BYTES, StreamStore
 from taxmargin.models import EventBase, SourceRef, Transfer
 from taxmargin.policies import plan_from_profile
-from taxmargin.pricing import PricePoint, PriceTable, price_events, read_price_table
+from taxmargin.pricing import PricePoint, price_events
 from taxmargin.profile import METHODS, Profile
-from taxmargin.reports.atomic import atomic_text
 from taxmargin.reports.build import build_forms
 from taxmargin.reports.forms import TaxForms
 from taxmargin.reports.writers import FORMATS, RENDERERS, render
@@ -382,68 +378,5 @@ def write_reports(
         return render_parallel(partial(render, forms, out_dir), formats, len(forms.form_8949.rows), done)
 
 
-# ---- export and prices -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Export:
-    """What ``export`` wrote: the events file (None = standard output) and, when the
-    ledger has a user price table, the price file beside it."""
-
-    events: int
-    prices: int
-    prices_path: Path | None
-
-
-def prices_path_for(out: Path) -> Path:
-    """Where the price table goes beside an export: ``NAME-prices.csv``."""
-    return out.with_name(f"{out.stem}-prices.csv")
-
-
-def _write_prices(points: Sequence[PricePoint], target: Path) -> None:
-    with atomic_text(target, newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(("time", "asset", "usd", "note"))
-        for time, asset, usd, source in points:
-            writer.writerow((format_time(time), asset, format_decimal(usd), f"from {source}"))
-
-
-def export_csv(ledger_path: Path, out: Path | None) -> Export:
-    """Every stored event as a taxmargin CSV (interfaces.md §2), one row per event with its
-    ``id`` and ``source``; ``out`` None writes the events to standard output.
-
-    The user price table is not an event: when there is one (and ``out`` is a file) it is
-    written beside the events as ``NAME-prices.csv`` (``taxmargin prices import`` reads it
-    back), so importing both into an empty ledger gives the same reports (round trip)."""
-    events, prices = load_events(ledger_path)
-    if out is None:
-        return Export(write_csv(events, sys.stdout), len(prices), None)
-    try:
-        with atomic_text(out, newline="") as handle:
-            count = write_csv(events, cast(TextIO, handle))
-        if not prices:
-            return Export(count, 0, None)
-        target = prices_path_for(out)
-        _write_prices(prices, target)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot write: {exc.strerror}") from None
-    return Export(count, len(prices), target)
-
-
-@dataclass(frozen=True, slots=True)
-class PriceImport:
-    table: PriceTable
-    stored: int
-
-
-def store_prices(ledger: Ledger, path: Path) -> PriceImport:
-    """Store the good rows of a price-table CSV (``time, asset, usd``) in ``ledger``."""
-    table = read_price_table(load_file(path))
-    stored = ledger.add_prices(table.points) if table.points else 0
-    return PriceImport(table, stored)
-
-
-def import_prices(ledger_path: Path, path: Path) -> PriceImport:
-    """:func:`store_prices` into the ledger at ``ledger_path`` (created on first use)."""
-    with Ledger.open(ledger_path) as ledger:
-        return store_prices(ledger, path)
+# export and prices: taxmargin/api_export.py (re-exported here for the CLI and the tests)
+from taxmargin.api_export import Export, PriceImport, export_csv, import_prices, prices_path_for, store_prices  # noqa: E402
