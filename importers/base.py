@@ -6,28 +6,34 @@ the two cannot drift apart. Detection reads content (BOM, preamble, header), nev
 names. Bad rows are values (:class:`~taxmargin.errors.RowError`); good rows still import.
 No network and no pricing inside importers.
 
-Row accounting (issue 7): every physical data row read ends up in exactly one of
-``rows_in_events`` (it contributed to an event), ``non_taxable`` (a known non-taxable row,
-with its reason) or ``errors`` (rejected, possibly with several column errors).
-:meth:`ImportResult.unaccounted` must be 0.
+Every name a layout needs is importable from here: reading and decoding a file
+(:mod:`~taxmargin.importers.files`), the result and its row accounting
+(:mod:`~taxmargin.importers.result`), cell readers (:mod:`~taxmargin.importers.cells`) and
+balance checkpoints (:mod:`~taxmargin.importers.accounting`) are re-exported.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
-from taxmargin.errors import AmbiguousFormat, Diagnostic, InputError, RowError, UnknownFormat
+from taxmargin.errors import AmbiguousFormat, InputError, RowError, UnknownFormat
 from taxmargin.importers.accounting import BalanceCheckpoint, BalanceRow, accounting_gap, balance_checkpoints
 from taxmargin.importers.cells import EARLIEST, LATEST, RowContext, amount, fixed_offset, parse_utc
-from taxmargin.models import EventBase, SourceRef
+from taxmargin.importers.files import MAX_FILE_BYTES, FileText, decode_bytes, load_file
+from taxmargin.importers.result import (
+    AUTHORITY_CROSS_CHECK,
+    AUTHORITY_DEFAULT,
+    AUTHORITY_LEDGER,
+    ImportResult,
+    NonTaxableRow,
+    StoredTexts,
+)
+from taxmargin.models import SourceRef
 
 __all__ = [
     "FileText",
@@ -57,16 +63,6 @@ __all__ = [
     "AUTHORITY_LEDGER",
 ]
 
-#: ``ImportResult.authority`` (issue 4, "trades.csv, cross-checked against the ledger when
-#: both are imported"): when two imports give one de-duplication key different content, the
-#: higher authority's event is the one kept (``taxmargin.ledger``); equal ones conflict.
-AUTHORITY_CROSS_CHECK = 0  # a derived file, e.g. Kraken trades.csv: only checks the ledger
-AUTHORITY_DEFAULT = 1
-AUTHORITY_LEDGER = 2  # an exchange's authoritative ledger, e.g. Kraken ledgers.csv
-
-#: Files larger than this are refused (a real yearly export is far smaller; see issue 6 for
-#: the streaming path of the generic importer, which has its own limit).
-MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
 #: Longest single CSV field accepted; a longer one is a row error, not a crash.
 MAX_FIELD_CHARS = 1_000_000
 #: Most columns a header may have before the file is refused as malformed.
@@ -85,90 +81,6 @@ def report_parse_progress(done: int, total: int) -> None:
     callback = PARSE_PROGRESS.get()
     if callback is not None:
         callback(done, total)
-
-
-@dataclass(frozen=True, slots=True)
-class FileText:
-    """A decoded input file. ``name`` is what messages print as ``FILE`` in ``FILE:LINE``."""
-
-    name: str
-    text: str
-    encoding: str
-    sha256: str
-    size: int
-
-    def head_lines(self, count: int = 30) -> list[str]:
-        """The first ``count`` physical lines (for detection), without line endings."""
-        out: list[str] = []
-        start = 0
-        text = self.text
-        while len(out) < count and start < len(text):
-            end = text.find("\n", start)
-            if end == -1:
-                end = len(text)
-            out.append(text[start:end].rstrip("\r")[:20000])
-            start = end + 1
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class NonTaxableRow:
-    """A row knowingly not turned into an event (internal transfer, earn subscription...)."""
-
-    source: SourceRef
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTexts:
-    """The ledger's text of each event (``taxmargin.codec.stored_text``), when a layout has
-    it anyway: the generic CSV's plainly valid rows are already in the canonical form, so
-    ``Ledger.store`` need not format those events again (issue 6). It belongs to the very
-    ``events`` tuple it was made with: a result whose events were replaced afterwards
-    (``import --account``) gets no texts from :meth:`for_events`, and the ledger formats
-    its events itself."""
-
-    events: tuple[EventBase, ...]
-    #: parallel to ``events``; None where the ledger must format the event itself
-    texts: tuple[str | None, ...]
-
-    def for_events(self, events: tuple[EventBase, ...]) -> tuple[str | None, ...] | None:
-        """The texts when ``events`` is the tuple they were made for, else None."""
-        return self.texts if events is self.events and len(self.texts) == len(events) else None
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    """What one layout made of one file."""
-
-    layout: str
-    events: tuple[EventBase, ...]
-    errors: tuple[RowError, ...] = ()
-    rows_read: int = 0
-    rows_in_events: int = 0
-    non_taxable: tuple[NonTaxableRow, ...] = ()
-    diagnostics: tuple[Diagnostic, ...] = ()
-    #: parallel to ``events``: how many input rows each event was built from
-    rows_per_event: tuple[int, ...] = ()
-    #: the exchange's own running balances, where the export states them (issue 7;
-    #: :func:`balance_checkpoints`); ``taxmargin check`` compares the ledger with them
-    balances: tuple[BalanceCheckpoint, ...] = ()
-    #: how far the ledger trusts these events against another file's event with the same
-    #: de-duplication key and different content: :data:`AUTHORITY_LEDGER` replaces a stored
-    #: lower-authority event, :data:`AUTHORITY_CROSS_CHECK` never replaces one (the file only
-    #: cross-checks what is stored); equal authorities are a conflict (``taxmargin.ledger``)
-    authority: int = AUTHORITY_DEFAULT
-    #: precomputed stored texts of the events (:class:`StoredTexts`; not part of equality)
-    stored_texts: StoredTexts | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def rows_rejected(self) -> int:
-        return len({(e.source.path, e.source.line) for e in self.errors})
-
-    @property
-    def unaccounted(self) -> int:
-        """Rows read but in no bucket (must be 0; a non-zero value fails the import)."""
-        return self.rows_read - self.rows_in_events - len(self.non_taxable) - self.rows_rejected
 
 
 @runtime_checkable
@@ -196,62 +108,6 @@ class Layout(Protocol):
     def parse(self, file: FileText) -> ImportResult:
         """Turn the file into events; bad rows become ``RowError`` values."""
         ...
-
-
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode an export: UTF-16 (BOM), UTF-8 (with or without BOM), else cp1252.
-
-    Returns ``(text, encoding)``. Raises :class:`InputError` for binary content.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise InputError("looks like UTF-16 but does not decode") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    sample = data[:65536]
-    if sample.count(b"\x00") > max(8, len(sample) // 100):
-        raise InputError("binary content (NUL bytes): not a CSV export")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
-
-
-def load_file(path: Path, name: str | None = None) -> FileText:
-    """Read and decode ``path``; ``name`` (default: the file name) is used in messages."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: file is larger than {MAX_FILE_BYTES} bytes")
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a file") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    display = name or path.name
-    if not data.strip():
-        raise InputError(f"{display}: the file is empty")
-    try:
-        text, encoding = decode_bytes(data)
-    except InputError as exc:
-        raise InputError(f"{display}: {exc}") from None
-    if "\r" in text and "\n" not in text:
-        text = text.replace("\r", "\n")  # old Mac "CSV (Macintosh)": CR alone ends a line
-    return FileText(
-        name=display,
-        text=text.replace("\x00", ""),
-        encoding=encoding,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-    )
 
 
 def _split_header(line: str, delimiter: str) -> list[str]:

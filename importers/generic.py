@@ -35,7 +35,8 @@ from taxmargin.importers.base import (
 
 from taxmargin.codec import GENERIC_COLUMNS, REQUIRED_COLUMNS, content_key
 from taxmargin.codec_build import source_ref
-from taxmargin.codec_fast import fast_cells, paused_gc, positions
+from taxmargin.codec_fast import fast_cells, positions
+from taxmargin.gcpause import gc_paused
 from taxmargin.codec_rules import validate_cells
 from taxmargin.errors import InputError, RowError
 from taxmargin.models import EventBase, SourceRef
@@ -90,7 +91,7 @@ class GenericCsv(CsvLayout):
         stores them meanwhile); every event of the result has been handed over on return."""
         self.check_header(file)
         state = _ParseState(file.name, sink)
-        with paused_gc(keep=True):  # the events outlive the parse (codec_fast.paused_gc)
+        with gc_paused(keep=True):  # the events outlive the parse (taxmargin.gcpause)
             rows_read = state.read(file.text, self._header_index(file))
             state.flush()
         events = tuple(state.events)

@@ -1,4 +1,5 @@
-"""Kraken asset codes, trading pairs and the whole-row-quoted CSV variant.
+"""Kraken asset codes, trading pairs, the whole-row-quoted CSV variant and the layout base
+both Kraken files share (:class:`KrakenCsvLayout`).
 
 Asset codes (exchange-formats.md §4.1, [BT-kraken] ``ALT_ASSETS``): classic X/Z-prefixed
 codes (``XXBT``, ``XETH``, ``XXDG``, ``ZUSD``, ``ZEUR``...), ``XBT`` = BTC, ``XDG`` = DOGE,
@@ -14,11 +15,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import replace
+from typing import ClassVar
 
-from taxmargin.importers.base import FileText
+from taxmargin.importers.base import CsvLayout, FileText, RowContext
+from taxmargin.importers.coinbase_common import ResultBuilder
 
-__all__ = ["ACCOUNT", "KFEE", "kraken_asset", "has_wallet_suffix", "split_pair", "unwrap_quoted_rows"]
+__all__ = [
+    "ACCOUNT", "KFEE", "KrakenCsvLayout", "kraken_asset", "has_wallet_suffix", "split_pair", "unwrap_quoted_rows",
+]
 
 ACCOUNT = "kraken"
 KFEE = "KFEE"
@@ -105,3 +111,25 @@ def _is_wrapped(line: str) -> bool:
 
 def _unwrap(line: str) -> str:
     return _cells(line)[0]
+
+
+class KrakenCsvLayout(CsvLayout):
+    """Base of the Kraken ``ledgers.csv`` and ``trades.csv`` layouts: each header must match
+    exactly (``strict_columns``), and a file whose whole rows are quoted
+    (:func:`unwrap_quoted_rows`) is detected and read as the plain file."""
+
+    strict_columns = True
+    columns: ClassVar[tuple[str, ...]] = ()
+
+    def detect(self, file: FileText) -> bool:
+        return super().detect(unwrap_quoted_rows(file))
+
+    def good_rows(self, file: FileText, builder: ResultBuilder) -> Iterator[RowContext]:
+        """The readable rows of ``file`` (unwrapped); every row counts in
+        ``builder.rows_read`` and a CSV-level bad row is rejected in ``builder``."""
+        for item in self.rows(unwrap_quoted_rows(file)):
+            builder.rows_read += 1
+            if not isinstance(item, RowContext):
+                builder.reject([item])
+                continue
+            yield item

@@ -19,21 +19,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import ClassVar
 
 from taxmargin.errors import Severity
 from taxmargin.importers.base import (
     AUTHORITY_LEDGER,
     BalanceCheckpoint,
     BalanceRow,
-    CsvLayout,
     FileText,
     ImportResult,
     RowContext,
     balance_checkpoints,
 )
 from taxmargin.importers.coinbase_common import ResultBuilder
-from taxmargin.importers.kraken_common import ACCOUNT, KFEE, kraken_asset, unwrap_quoted_rows
+from taxmargin.importers.kraken_common import ACCOUNT, KFEE, KrakenCsvLayout, kraken_asset
 from taxmargin.importers.kraken_ledger_events import build_ledger_events
 from taxmargin.importers.kraken_rows import LedgerRow
 from taxmargin.models import SourceRef
@@ -60,22 +58,11 @@ class _Pending:
     source: SourceRef
 
 
-class _KrakenLedger(CsvLayout):
-    strict_columns = True
-    columns: ClassVar[tuple[str, ...]] = ()
-
-    def detect(self, file: FileText) -> bool:
-        return super().detect(unwrap_quoted_rows(file))
-
+class _KrakenLedger(KrakenCsvLayout):
     def parse(self, file: FileText) -> ImportResult:
-        file = unwrap_quoted_rows(file)
         builder = ResultBuilder(self.name)
         rows: list[LedgerRow] = []
-        for item in self.rows(file):
-            builder.rows_read += 1
-            if not isinstance(item, RowContext):
-                builder.reject([item])
-                continue
+        for item in self.good_rows(file, builder):
             row = read_ledger_row(item)
             if isinstance(row, _Pending):
                 builder.skip(row.source, "pending or failed ledger row (empty txid; the booked row follows)")

@@ -25,12 +25,11 @@ carry a ``posttxid`` even for spot trades [ROYE]: it does not mark a margin trad
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar
 
 from taxmargin.errors import Severity
-from taxmargin.importers.base import AUTHORITY_CROSS_CHECK, CsvLayout, FileText, ImportResult, RowContext
+from taxmargin.importers.base import AUTHORITY_CROSS_CHECK, FileText, ImportResult, RowContext
 from taxmargin.importers.coinbase_common import ResultBuilder
-from taxmargin.importers.kraken_common import ACCOUNT, split_pair, unwrap_quoted_rows
+from taxmargin.importers.kraken_common import ACCOUNT, KrakenCsvLayout, split_pair
 from taxmargin.models import USD, Amount, Trade
 
 __all__ = [
@@ -50,22 +49,11 @@ _T24 = ("txid", "ordertxid", "pair", "aclass", "subclass", "time", "type", "orde
         "cvol", "cmargin", "net", "trades")
 
 
-class _KrakenTrades(CsvLayout):
-    strict_columns = True
-    columns: ClassVar[tuple[str, ...]] = ()
-
-    def detect(self, file: FileText) -> bool:
-        return super().detect(unwrap_quoted_rows(file))
-
+class _KrakenTrades(KrakenCsvLayout):
     def parse(self, file: FileText) -> ImportResult:
-        file = unwrap_quoted_rows(file)
         builder = ResultBuilder(self.name)
         margin_rows = 0
-        for item in self.rows(file):
-            builder.rows_read += 1
-            if not isinstance(item, RowContext):
-                builder.reject([item])
-                continue
+        for item in self.good_rows(file, builder):
             margin_rows += _row(item, builder)
         _file_notes(builder, margin_rows)
         # only cross-checks ledgers.csv: the ledger's event is kept whichever file comes first

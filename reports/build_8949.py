@@ -17,7 +17,7 @@ from taxmargin.reports.forms import (
 )
 
 from taxmargin.booking import Disposal, Purpose, Term
-from taxmargin.engine.frozen import positional
+from taxmargin.frozen import positional
 from taxmargin.models import SourceRef
 from taxmargin.money import CENT, ZERO, to_whole_dollars
 from taxmargin.rules.rows import YearRow
@@ -38,7 +38,7 @@ BOX_ORDER: tuple[str, ...] = ("A", "B", "C", "G", "H", "I", "D", "E", "F", "J", 
 _PART_OF_BOX = {box: ("I" if i < 6 else "II") for i, box in enumerate(BOX_ORDER)}
 _BOX_RANK = {box: i for i, box in enumerate(BOX_ORDER)}
 _NO_SOURCE = SourceRef("", 0)
-#: ``Form8949Row`` with every field positional, faster (``taxmargin.engine.frozen``)
+#: ``Form8949Row`` with every field positional, faster (``taxmargin.frozen``)
 _make_row = positional(Form8949Row)
 #: Text of the enum values (``member.value``, looked up without the enum machinery)
 _TERM_TEXT: dict[Term, str] = {term: term.value for term in Term}

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from taxmargin.reports.atomic import atomic_text
 from taxmargin.reports.forms import Form8949Row, TaxForms
-from taxmargin.reports.txf_csv import UsDates, write_taxact_csv, write_turbotax_online_csv
+from taxmargin.reports.txf_csv import us_date, write_taxact_csv, write_turbotax_online_csv
 
 __all__ = ["REFERENCE_NUMBERS", "records", "write", "write_txf"]
 
@@ -65,16 +65,15 @@ def _amount(value: Decimal) -> str:
 def records(forms: TaxForms) -> Iterator[list[str]]:
     """The header record, then one record per Form 8949 detail row (fields, no ``^``)."""
     exported = forms.generated.date() if forms.generated else date.today()
-    day = UsDates()
-    yield ["V042", "Ataxmargin", "D" + day(exported, "")]
+    yield ["V042", "Ataxmargin", "D" + us_date(exported, "")]
     for row in forms.form_8949.rows:
-        yield _record(row, day)
+        yield _record(row)
 
 
-def _record(row: Form8949Row, day: UsDates) -> list[str]:
+def _record(row: Form8949Row) -> list[str]:
     fields = ["TD", _REFERENCE_FIELD[row.box], "C1", "L1",
-              "P" + _ascii(row.description), "D" + day(row.date_acquired, "VARIOUS"),
-              "D" + day(row.date_sold, ""), f"${row.cost_basis:.2f}", f"${row.proceeds:.2f}"]
+              "P" + _ascii(row.description), "D" + us_date(row.date_acquired, "VARIOUS"),
+              "D" + us_date(row.date_sold, ""), f"${row.cost_basis:.2f}", f"${row.proceeds:.2f}"]
     if "W" in row.code:
         fields.append(_amount(row.adjustment))  # record format 5: wash-sale loss disallowed
     return fields

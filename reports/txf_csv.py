@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cache
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -41,7 +42,7 @@ from taxmargin.reports.forms import Form8949Row, TaxForms
 __all__ = [
     "TAXACT_COLUMNS",
     "TURBOTAX_COLUMNS",
-    "UsDates",
+    "us_date",
     "safe_text",
     "write_taxact_csv",
     "write_turbotax_online_csv",
@@ -60,23 +61,16 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-class UsDates:
-    """``MM/DD/YYYY`` text of dates (``missing`` for None), each distinct date formatted
-    once (``strftime`` is slow and a year has a few hundred distinct dates). One per file
-    written; shared by the TXF and CSV writers."""
+@cache
+def _us(value: date) -> str:
+    return value.strftime("%m/%d/%Y")
 
-    __slots__ = ("_texts",)
 
-    def __init__(self) -> None:
-        self._texts: dict[date, str] = {}
-
-    def __call__(self, value: date | None, missing: str) -> str:
-        if value is None:
-            return missing
-        text = self._texts.get(value)
-        if text is None:
-            text = self._texts[value] = value.strftime("%m/%d/%Y")
-        return text
+def us_date(value: date | None, missing: str) -> str:
+    """``MM/DD/YYYY`` text of a date (``missing`` for None), each distinct date formatted
+    once (``strftime`` is slow and a year has a few hundred distinct dates); shared by the
+    TXF and CSV writers."""
+    return missing if value is None else _us(value)
 
 
 def _cents(value: Decimal) -> str:
@@ -84,18 +78,16 @@ def _cents(value: Decimal) -> str:
 
 
 def _turbotax(rows: Iterable[Form8949Row]) -> Iterator[list[str]]:
-    day = UsDates()
     for row in rows:
-        yield [safe_text(row.asset or row.description), day(row.date_acquired, "VARIOUS"),
-               f"{row.cost_basis:.2f}", day(row.date_sold, ""), f"{row.proceeds:.2f}"]
+        yield [safe_text(row.asset or row.description), us_date(row.date_acquired, "VARIOUS"),
+               f"{row.cost_basis:.2f}", us_date(row.date_sold, ""), f"{row.proceeds:.2f}"]
 
 
 def _taxact(rows: Iterable[Form8949Row]) -> Iterator[list[str]]:
-    day = UsDates()
     for row in rows:
         adjustment = _cents(row.adjustment) if row.code or row.adjustment else ""
-        yield [safe_text(row.description), day(row.date_acquired, "Various"),
-               day(row.date_sold, ""), f"{row.proceeds:.2f}", f"{row.cost_basis:.2f}",
+        yield [safe_text(row.description), us_date(row.date_acquired, "Various"),
+               us_date(row.date_sold, ""), f"{row.proceeds:.2f}", f"{row.cost_basis:.2f}",
                safe_text(row.code), adjustment, row.box,
                "Short" if row.term == "short" else "Long"]
 

@@ -296,7 +296,8 @@ def compute_report(
     in the profile's zone; the rules select the year's items."""
     check_method(method)
     until = year_end(year, profile.zone)
-    with gc_paused():  # no reference cycles are built; see taxmargin/gcpause.py
+    # no reference cycles are built; what is built is aged, not scanned (taxmargin/gcpause.py)
+    with gc_paused(age=True):
         matched, transfer_notes = match_transfers(events)
         priced = price_events(matched, prices)
         del matched
@@ -316,19 +317,6 @@ def compute_report(
         year_data = tax_year(booking, profile, year, method=method)
         del booking  # earlier years' disposals are not needed by the forms (memory, issue 6)
         forms = build_forms(year_data, profile)
-        # Age what the pause built (issue 6): move every object the collector tracks into
-        # its oldest generation without scanning them (gc.freeze + gc.unfreeze, two list
-        # splices). Otherwise the first allocation after the pause scans every row, lot
-        # and event built here as "young" (a second at a million events) to find no cycle.
-        # They are examined with the old generation at its next full collection, like any
-        # long-lived value; memory is still freed by reference counting. A process that
-        # keeps objects frozen (gc.freeze) keeps ours frozen with them.
-        import gc  # noqa: PLC0415 - the only use of the collector in this module
-
-        frozen_before = gc.get_freeze_count()
-        gc.freeze()
-        if not frozen_before:
-            gc.unfreeze()
     return Report(forms, assumptions)
 
 

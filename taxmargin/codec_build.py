@@ -3,7 +3,7 @@
 A frozen ``slots`` dataclass's ``__init__`` takes keyword arguments and sets every field
 through ``object.__setattr__`` (~1.5 µs for an event); the codec's bulk paths (the generic
 CSV's plainly valid rows, the ledger's load) build exactly the same values by setting the
-slots directly through their member descriptors (~0.6 µs). Only the codec uses this; the
+slots directly (``taxmargin.frozen.builder``, ~0.6 µs). The
 values are indistinguishable from ones built by their constructors (equal, same fields,
 frozen), which a test checks for every event type.
 
@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeAlias
 
+from taxmargin.frozen import builder
 from taxmargin.models import EVENT_TYPES, Amount, EventBase, SourceRef
 
 __all__ = ["FIELDS", "Builder", "amount", "builders", "source_ref", "specific_fields"]
@@ -41,37 +42,19 @@ Builder: TypeAlias = Callable[
 ]
 
 
-def _slot_setters(cls: type[Any], names: tuple[str, ...]) -> dict[str, Any] | None:
-    """``name -> member descriptor __set__`` for every field, or None when ``cls`` is not a
-    plain frozen slots dataclass the fast path can build."""
-    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__"):
-        return None
-    if not all(f.init for f in dataclasses.fields(cls)):
-        return None
-    setters: dict[str, Any] = {}
-    for name in names:
-        descriptor = next((vars(k)[name] for k in cls.__mro__ if name in vars(k)), None)
-        if descriptor is None or type(descriptor).__name__ != "member_descriptor":
-            return None
-        setters[name] = descriptor.__set__
-    return setters
-
-
 def _compile(cls: type[Any], params: tuple[str, ...]) -> Callable[..., Any]:
-    """``f(*params)`` building ``cls`` by setting its fields' slots (or its constructor)."""
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    setters = _slot_setters(cls, names) if set(names) <= set(params) else None
-    if setters is None:
+    """``f(*params)`` building ``cls`` fast (``taxmargin.frozen.builder``), or through its
+    constructor when it is not a class that can be built that way."""
+    try:
+        return builder(cls, params)
+    except TypeError:
+        names = tuple(f.name for f in dataclasses.fields(cls))
+
         def construct(*args: Any) -> Any:
             values = dict(zip(params, args))
             return cls(**{name: values[name] for name in names})
 
         return construct
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **{f"_set_{n}": s for n, s in setters.items()}}
-    body = "".join(f"    _set_{n}(obj, {n})\n" for n in names)
-    exec(f"def build({', '.join(params)}):\n    obj = _new(_cls)\n{body}    return obj\n", scope)  # noqa: S102
-    built: Callable[..., Any] = scope["build"]
-    return built
 
 
 #: event class -> its :data:`Builder`

@@ -9,14 +9,12 @@ and the caller runs the full validator, which reports the problems. :func:`fast_
 returns the event's stored text (``taxmargin.codec.stored_text``: what the ledger stores and
 fingerprints), taken from the cells themselves where they are already canonical, so the
 ledger need not format the event again. Property tests check that the two paths agree and
-that the text is the codec's (tests/test_codec.py)."""
+that the text is the codec's (tests/test_codec_fast.py)."""
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -37,7 +35,7 @@ from taxmargin.codec_rules import (
 )
 from taxmargin.models import EVENT_TYPES, SIDES, Amount, EventBase, SourceRef
 
-__all__ = ["Positions", "fast_cells", "fast_event", "fast_row", "paused_gc", "positions"]
+__all__ = ["Positions", "fast_cells", "fast_event", "fast_row", "positions"]
 
 #: Index of each of GENERIC_COLUMNS in a row list (see :func:`positions`).
 Positions = tuple[int, ...]
@@ -251,35 +249,3 @@ def fast_cells(cells: Sequence[str], source: SourceRef, seq: int) -> tuple[Event
                   note, seq, extras[0], extras[1], extras[2])
     return event, "\x1f".join((stored, account, type_name, sent[1], sent[2], received[1], received[2], fee[1],
                                fee[2], usd[1], fee_usd[1], extras[0], extras[3], extras[4], "", event_id, note))
-
-
-#: ``paused_gc(keep=True)`` freezes what it built when the pause built at least this many
-#: objects that the collector tracks.
-FREEZE_AFTER = 200_000
-
-
-@contextmanager
-def paused_gc(*, keep: bool = False) -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many acyclic objects.
-
-    Bulk loads (a million events) otherwise trigger repeated full collections that scan
-    every object built so far, which costs more than the parsing itself. Reference counting
-    still frees everything; the collector is restored (and never left off) on exit.
-
-    The collector's first run after the pause would still scan every object the pause built
-    (a second per million events). With ``keep`` (a ledger's events, which live as long as
-    the run), a pause that built at least :data:`FREEZE_AFTER` objects moves them to the
-    collector's permanent generation instead (``gc.freeze``): never scanned, still freed by
-    reference counting when dropped. (Unreachable cycles pending at that moment would be
-    kept too; the bulk paths build none.)
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    before = gc.get_count()[0]
-    try:
-        yield
-    finally:
-        if keep and gc.get_count()[0] - before >= FREEZE_AFTER:
-            gc.freeze()
-        if was_enabled:
-            gc.enable()

@@ -30,7 +30,7 @@ from typing import Any
 
 from taxmargin.errors import RowError
 from taxmargin.models import EVENT_TYPES, SIDES, Amount, EventBase, SourceRef
-from taxmargin.money import DecimalParseError, parse_decimal
+from taxmargin.money import DecimalParseError, fmt_quantity, parse_decimal
 
 __all__ = [
     "GENERIC_COLUMNS",
@@ -72,15 +72,8 @@ _time_cache: dict[str, datetime | str] = {}
 _asset_cache: dict[str, str | None] = {}
 
 
-def format_decimal(value: Decimal) -> str:
-    """Exact plain text of a decimal: no exponent, no trailing zeros (``1E-8`` -> ``0.00000001``,
-    ``1.50`` -> ``1.5``, ``-0`` -> ``0``); the same text as ``money.fmt_quantity``, faster."""
-    text = str(value)
-    if "E" in text:
-        text = format(value, "f")
-    if text[-1] == "0" and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+#: Exact plain text of a decimal (``money.fmt_quantity``): no exponent, no trailing zeros.
+format_decimal = fmt_quantity
 
 
 def format_time(value: datetime) -> str:

@@ -25,7 +25,9 @@
 * :meth:`Ledger.store` (and a streamed store) is one ``BEGIN IMMEDIATE`` transaction:
   all or nothing. A second writer waits up to ``timeout`` seconds, then gets
   ``LedgerError("ledger is busy ...")``.
-* Every import is recorded (file name, sha256, layout, time, row counts, conflicts).
+* Every import is recorded (file name, sha256, layout, time, row counts, conflicts):
+  :class:`ImportRecord` and the checks of a result before it is stored live in
+  :mod:`taxmargin.ledger_record` (re-exported here).
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter, itemgetter
 from decimal import Decimal
@@ -41,12 +42,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from taxmargin.codec_fast import paused_gc
+from taxmargin.gcpause import gc_paused
 from taxmargin.codec_rules import format_decimal
-from taxmargin.errors import Diagnostic, InputError, LedgerError
-from taxmargin.importers.base import FileText, ImportResult, accounting_gap
+from taxmargin.errors import InputError, LedgerError
+from taxmargin.importers.base import FileText, ImportResult
 from taxmargin.ledger_crosscheck import resolve
 from taxmargin.ledger_read import stored_events
+from taxmargin.ledger_record import ImportRecord, check_storable, import_record, precomputed_texts, rows_per_event
 from taxmargin.ledger_queries import PRICE_ASSET, find_existing
 from taxmargin.ledger_schema import (
     DEDUP_INDEX,
@@ -65,7 +67,7 @@ from taxmargin.ledger_store import (
 from taxmargin.ledger_store import Tally as _Tally
 from taxmargin.models import EventBase
 
-__all__ = ["SCHEMA_VERSION", "ImportRecord", "Ledger"]
+__all__ = ["SCHEMA_VERSION", "ImportRecord", "Ledger", "check_storable", "import_record", "sql_errors"]
 
 #: Events inserted per ``executemany`` call (all inside the one transaction).
 CHUNK = 20_000
@@ -73,97 +75,6 @@ CHUNK = 20_000
 #: index on ``dedup_key`` after inserting them (``Ledger.store_events``).
 BULK_EVENTS = 50_000
 _EVENT, _SOURCE_PATH = itemgetter(0), attrgetter("source.path")
-
-
-@dataclass(frozen=True, slots=True)
-class ImportRecord:
-    """One ``store`` call: what was read and what happened to it.
-
-    ``events_stored + duplicates + len(conflicts)`` = the events the importer produced.
-    ``conflicts`` are messages naming ``FILE:LINE`` of events whose id was already stored
-    with different content (not stored; the earlier event is kept).
-    """
-
-    import_id: int
-    file_name: str
-    sha256: str
-    layout: str
-    imported_at: datetime
-    rows_read: int
-    events_stored: int
-    duplicates: int
-    non_taxable: int
-    rejected: int
-    conflicts: tuple[str, ...] = ()
-    #: issue 7 reconciliation: rows of the file in events this import stored, in events
-    #: already stored (duplicates) and in events in conflict with stored ones. ``None`` for
-    #: an import recorded by schema version 1, which did not count them.
-    rows_stored: int | None = None
-    rows_duplicate: int | None = None
-    rows_conflict: int | None = None
-    #: exchange balance checkpoints stored with the import (``taxmargin check``)
-    balances: int = 0
-    #: stored events of lower authority this import replaced (counted in ``events_stored``;
-    #: ``taxmargin.ledger_crosscheck``), and the cross-check notes of this ``store`` call
-    #: (not kept in the ledger: ``imports()`` gives none)
-    replaced: int = 0
-    diagnostics: tuple[Diagnostic, ...] = ()
-
-    @property
-    def gap(self) -> int | None:
-        """Rows read that are in no bucket (0 for every import ``store`` accepts)."""
-        if self.rows_stored is None or self.rows_duplicate is None or self.rows_conflict is None:
-            return None
-        buckets = self.rows_stored + self.rows_duplicate + self.rows_conflict
-        return self.rows_read - buckets - self.non_taxable - self.rejected
-
-    def reconciliation(self) -> str:
-        """``rows read N = stored A + duplicates D [+ in conflict C] + non-taxable B +
-        rejected R`` (rows, not events: a trade of two rows counts 2)."""
-        if self.rows_stored is None:
-            return f"rows read {self.rows_read} (import recorded before schema version 2: not reconciled)"
-        conflict = f" + in conflict {self.rows_conflict}" if self.rows_conflict else ""
-        return (
-            f"rows read {self.rows_read} = stored {self.rows_stored} + duplicates {self.rows_duplicate}"
-            f"{conflict} + non-taxable {self.non_taxable} + rejected {self.rejected}"
-        )
-
-
-def _rows_per_event(result: ImportResult) -> Sequence[int]:
-    """How many input rows each event is built from (``base.accounting_gap`` has checked
-    that this adds up to ``rows_in_events``)."""
-    if len(result.rows_per_event) == len(result.events):
-        return result.rows_per_event
-    return [1 if result.rows_in_events else 0] * len(result.events)
-
-
-def _texts(result: ImportResult) -> Sequence[str | None]:
-    """The layout's precomputed stored texts, or None for every event."""
-    texts = result.stored_texts.for_events(result.events) if result.stored_texts is not None else None
-    return texts if texts is not None else [None] * len(result.events)
-
-
-def check_storable(file: FileText, result: ImportResult) -> None:
-    """Refuse (:class:`LedgerError`) a result whose rows do not add up: nothing is stored."""
-    if result.unaccounted != 0:
-        raise LedgerError(
-            f"{file.name}: {result.unaccounted} rows are not accounted for by layout "
-            f"{result.layout} (an importer bug); nothing stored"
-        )
-    gap = accounting_gap(result)
-    if gap is not None:
-        raise LedgerError(f"{file.name}: layout {result.layout}: {gap} (an importer bug); nothing stored")
-
-
-def import_record(import_id: int, file: FileText, result: ImportResult, imported_at: datetime,
-                  tally: _Tally) -> ImportRecord:
-    """The :class:`ImportRecord` of a ``store`` (or a streamed store) that went through."""
-    return ImportRecord(
-        import_id, file.name, file.sha256, result.layout, imported_at, result.rows_read,
-        tally.stored, tally.duplicates, len(result.non_taxable), result.rows_rejected,
-        tuple(tally.conflicts), tally.rows_stored, tally.rows_duplicate, tally.rows_conflict,
-        len(result.balances), tally.replaced, tuple(tally.diagnostics),
-    )
 
 
 @contextmanager
@@ -268,11 +179,11 @@ class Ledger:
         check_storable(file, result)
         imported_at = (now or datetime.now(UTC)).astimezone(UTC)
         tally = _Tally()
-        events, rows, texts = result.events, _rows_per_event(result), _texts(result)
+        events, rows, texts = result.events, rows_per_event(result), precomputed_texts(result)
         seen: dict[bytes, int] = {}
         chunks = (prepare(events[start : start + CHUNK], texts[start : start + CHUNK], rows[start : start + CHUNK],
                           seen) for start in range(0, len(events), CHUNK))
-        with paused_gc(), self.transaction() as conn:
+        with gc_paused(), self.transaction() as conn:
             import_id = self.insert_import(conn, (file.name, file.sha256, result.layout, imported_at),
                                            (result.rows_read, len(result.non_taxable), result.rows_rejected))
             self.store_events(conn, import_id, chunks, result.authority, tally, large=len(events) >= BULK_EVENTS)
@@ -357,7 +268,7 @@ class Ledger:
 
         A row that cannot be read back (a ledger edited by hand: a bad number, time or
         type) raises :class:`LedgerError` naming it, never a traceback."""
-        with _sql_errors(str(self._path)), paused_gc(keep=True):  # the run's events (codec_fast.paused_gc)
+        with _sql_errors(str(self._path)), gc_paused(keep=True):  # the run's events (taxmargin.gcpause)
             return stored_events(self._conn, self._path, self._timeout)
 
     @property

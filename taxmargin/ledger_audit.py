@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from taxmargin.check import ImportView, Snapshot
 from taxmargin.codec import event_from_values
-from taxmargin.codec_fast import paused_gc
+from taxmargin.gcpause import gc_paused
 from taxmargin.errors import Diagnostic, Severity
 from taxmargin.importers.base import EARLIEST, LATEST, BalanceCheckpoint
 from taxmargin.ledger import Ledger, sql_errors
@@ -285,7 +285,7 @@ _TABLES = frozenset({"meta", "imports", "import_conflicts", "events", "prices", 
 def read_snapshot(ledger: Ledger) -> Snapshot:
     """Everything ``taxmargin.check.check`` needs, with the integrity problems found. A
     file SQLite cannot read at all raises :class:`~taxmargin.errors.LedgerError`."""
-    with sql_errors(str(ledger.path)), paused_gc():
+    with sql_errors(str(ledger.path)), gc_paused():
         return _read(ledger.connection)
 
 

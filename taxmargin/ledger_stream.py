@@ -41,10 +41,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self, cast
 
-from taxmargin.codec_fast import paused_gc
+from taxmargin.gcpause import gc_paused
 from taxmargin.errors import LedgerError
 from taxmargin.importers.base import FileText, ImportResult
-from taxmargin.ledger import ImportRecord, Ledger, _rows_per_event, check_storable, import_record
+from taxmargin.ledger import Ledger
+from taxmargin.ledger_record import ImportRecord, check_storable, import_record, rows_per_event
 from taxmargin.ledger_cells import SEP, stored_cells, unpack
 from taxmargin.ledger_load import event_from_row
 from taxmargin.ledger_store import Collision, Packed, Tally, prepare, store_extras
@@ -135,7 +136,7 @@ class StreamStore:
         try:
             check_storable(file, result)
             if len(result.events) != self._fed or (result.events and result.events[-1] is not self._last) \
-                    or result.authority != self._authority or any(n != 1 for n in _rows_per_event(result)):
+                    or result.authority != self._authority or any(n != 1 for n in rows_per_event(result)):
                 raise RuntimeError(f"{file.name}: the events fed to the ledger writer are not the result's")
         except BaseException:
             self.close()
@@ -243,7 +244,7 @@ def _store(begin: tuple[Any, ...], source: IO[bytes], tail: list[tuple[Any, ...]
     """The import, in one transaction; ``tail`` gets the ``finish`` message."""
     _, label, timeout, what, authority = begin
     tally = Tally()
-    with Ledger.open(Path(label), timeout=timeout) as ledger, paused_gc(), ledger.transaction() as conn:
+    with Ledger.open(Path(label), timeout=timeout) as ledger, gc_paused(), ledger.transaction() as conn:
         import_id = ledger.insert_import(conn, what, (0, 0, 0))
         ledger.store_events(conn, import_id, _chunks(source, tail), authority, tally, large=True, realize=_realize)
         _, counts, balances = tail[0]

@@ -95,10 +95,12 @@ def fmt_money(value: Decimal) -> str:
 
 
 def fmt_quantity(value: Decimal) -> str:
-    """Plain (non-exponent) text of a quantity without trailing zeros: ``0.5``, ``120``."""
-    if value.is_zero():
-        return "0"
-    text = format(value, "f")
-    if "." in text:
+    """Plain (non-exponent) text of a quantity without trailing zeros: ``0.5``, ``120``
+    (``1E-8`` -> ``0.00000001``, ``-0`` -> ``0``). ``str`` first: it is the plain text
+    already unless it has an exponent (the codec writes every amount with this)."""
+    text = str(value)
+    if "E" in text:
+        text = format(value, "f")
+    if text[-1] == "0" and "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text
+    return "0" if text == "-0" else text

@@ -19,19 +19,20 @@ N2014-21 A-5], from the first source that knows it, in this order:
 Nothing found: the value stays ``None`` and a ``missing-price`` warning names the row; the
 engine then uses 0 with its own diagnostic, so a gap is never silent. A deposit's carried-in
 *basis* is never priced here (it is the user's number, tax-rules.md §5.1). Pure: no I/O.
+
+The price indexes (user table and trade-implied) are in :mod:`taxmargin.pricing_index`,
+the price-table file reader in :mod:`taxmargin.pricing_table`; both re-exported here.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from taxmargin.errors import Diagnostic, InputError, RowError, Severity
+from taxmargin.errors import Diagnostic, Severity
 from taxmargin.gcpause import gc_paused
 from taxmargin.models import (
     FIAT,
@@ -50,9 +51,8 @@ from taxmargin.models import (
     Trade,
     WriteOff,
 )
-
-if TYPE_CHECKING:  # the file reader below needs them; the pricing stage itself does not
-    from taxmargin.importers.base import CsvLayout, FileText, RowContext
+from taxmargin.pricing_index import ImpliedIndex, PriceIndex, PricePoint, implied_points
+from taxmargin.pricing_table import PriceTable, read_price_table
 
 __all__ = [
     "PricePoint",
@@ -64,10 +64,9 @@ __all__ = [
     "read_price_table",
     "TRADE_WINDOW",
     "TABLE_WINDOW",
+    "implied_points",
 ]
 
-#: (time UTC, asset, USD per unit, where it came from: ``FILE:LINE``)
-PricePoint = tuple[datetime, str, Decimal, str]
 
 TRADE_WINDOW = timedelta(hours=1)
 TABLE_WINDOW = timedelta(hours=24)
@@ -100,131 +99,11 @@ def main_side(event: EventBase) -> Amount | None:
     return event.sent or event.received
 
 
-class PriceIndex:
-    """USD unit prices per asset, sorted by time: nearest-point lookup in O(log n)."""
-
-    def __init__(self, points: Iterable[PricePoint]) -> None:
-        rows: dict[str, list[tuple[datetime, Decimal, str]]] = {}
-        for time, asset, usd, label in points:
-            rows.setdefault(asset.upper(), []).append((time, usd, label))
-        self._rows = {asset: sorted(found, key=lambda r: (r[0], r[2])) for asset, found in rows.items()}
-        self._times = {asset: [r[0] for r in found] for asset, found in self._rows.items()}
-
-    def __len__(self) -> int:
-        return sum(len(found) for found in self._rows.values())
-
-    def nearest(self, asset: str, time: datetime, window: timedelta) -> Decimal | None:
-        """The price of the point nearest ``time`` within ``window`` (ties: the earlier)."""
-        times = self._times.get(asset)
-        if not times:
-            return None
-        at = bisect.bisect_left(times, time)
-        best: tuple[timedelta, int] | None = None
-        for index in (at - 1, at):
-            if 0 <= index < len(times):
-                gap = abs(times[index] - time)
-                if gap <= window and (best is None or gap < best[0]):
-                    best = (gap, index)
-        return None if best is None else self._rows[asset][best[1]][1]
-
-
-def _usd_like(asset: str) -> bool:
-    return asset == USD or asset in STABLECOINS
-
-
-def implied_points(events: Iterable[EventBase]) -> list[PricePoint]:
-    """Unit prices implied by trades: against USD or a stablecoin (at $1.00), or by a
-    USD value the file stated for the trade (which prices both sides, an exchange being an
-    arm's-length swap of equal values, tax-rules.md §4.0(2))."""
-    points: list[PricePoint] = []
-    for event in events:
-        if not isinstance(event, Trade) or event.sent is None or event.received is None:
-            continue
-        label = str(event.source)
-        sent, received = event.sent, event.received
-        if event.usd_value is not None and event.usd_value > 0:
-            for side in (sent, received):
-                if side.asset != USD and side.quantity > 0:
-                    points.append((event.time, side.asset, event.usd_value / side.quantity, label))
-            continue
-        for cash, other in ((sent, received), (received, sent)):
-            if _usd_like(cash.asset) and not _usd_like(other.asset) and other.quantity > 0:
-                points.append((event.time, other.asset, cash.quantity / other.quantity, label))
-    return points
-
-
-def _implied_points_of(asset: str, events: Iterable[EventBase]) -> list[PricePoint]:
-    """``[p for p in implied_points(events) if p[1].upper() == asset]``, without dividing
-    for the points of other assets: the same conditions in the same order, plus the
-    asset test before each division."""
-    points: list[PricePoint] = []
-    for event in events:
-        if not isinstance(event, Trade) or event.sent is None or event.received is None:
-            continue
-        sent, received = event.sent, event.received
-        usd_value = event.usd_value
-        if usd_value is not None and usd_value > 0:
-            for side in (sent, received):
-                if side.asset != USD and side.quantity > 0 and side.asset.upper() == asset:
-                    points.append((event.time, side.asset, usd_value / side.quantity, str(event.source)))
-            continue
-        for cash, other in ((sent, received), (received, sent)):
-            if (_usd_like(cash.asset) and not _usd_like(other.asset) and other.quantity > 0
-                    and other.asset.upper() == asset):
-                points.append((event.time, other.asset, cash.quantity / other.quantity, str(event.source)))
-    return points
-
-
-class _ImpliedIndex:
-    """``PriceIndex(implied_points(events))``, built asset by asset on first lookup: a
-    ledger whose files state its USD values asks for few assets, or none. The trades are
-    grouped by the (upper-case) assets they involve in one pass; an asset's points are
-    then those ``implied_points`` gives for its trades, in the same order."""
-
-    def __init__(self, events: Sequence[EventBase]) -> None:
-        self._events = events
-        self._trades: dict[str, list[EventBase]] | None = None
-        self._indexes: dict[str, PriceIndex] = {}
-
-    def _group(self) -> dict[str, list[EventBase]]:
-        """Each (upper-case) asset's trades, in event order: a trade goes to the list of
-        each of its (one or two) assets once."""
-        trades: dict[str, list[EventBase]] = {}
-        get = trades.get
-        for event in self._events:
-            if isinstance(event, Trade):
-                sent, received = event.sent, event.received
-                if sent is None or received is None:
-                    continue
-                first, second = sent.asset.upper(), received.asset.upper()
-                found = get(first)
-                if found is None:
-                    trades[first] = [event]
-                else:
-                    found.append(event)
-                if second != first:
-                    found = get(second)
-                    if found is None:
-                        trades[second] = [event]
-                    else:
-                        found.append(event)
-        return trades
-
-    def nearest(self, asset: str, time: datetime, window: timedelta) -> Decimal | None:
-        index = self._indexes.get(asset)
-        if index is None:
-            if self._trades is None:
-                self._trades = self._group()
-            points = _implied_points_of(asset, self._trades.get(asset, ()))
-            index = self._indexes[asset] = PriceIndex(points)
-        return index.nearest(asset, time, window)
-
-
 @dataclass
 class _Pricer:
     """Looks up USD values through the precedence chain and counts what it used."""
 
-    implied: _ImpliedIndex
+    implied: ImpliedIndex
     table: PriceIndex
     window: timedelta
     used: Counter[str]
@@ -335,7 +214,7 @@ def price_events(
     ``table`` is the user's price table: ``(time, asset, usd_per_unit, source)``.
     Events keep their order; an event with nothing to fill is returned unchanged.
     """
-    pricer = _Pricer(_ImpliedIndex(events), PriceIndex(table), window, Counter(), set())
+    pricer = _Pricer(ImpliedIndex(events), PriceIndex(table), window, Counter(), set())
     diagnostics: list[Diagnostic] = []
     priced = tuple([
         event if event.usd_value is not None and (event.fee_usd is not None or event.fee is None)
@@ -343,71 +222,3 @@ def price_events(
         for event in events
     ])
     return Priced(priced, tuple(diagnostics), _assumptions(pricer, window))
-
-
-# ---- the price-table file (``taxmargin prices import FILE.csv``) ------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PriceTable:
-    """What a price-table CSV held: good points, rejected rows, rows read."""
-
-    points: tuple[PricePoint, ...]
-    errors: tuple[RowError, ...]
-    rows_read: int
-
-
-def _price_table_layout() -> CsvLayout:
-    """The price-table CSV, declared once and read with the importers' row reader
-    (imported here so that the pricing stage itself never loads the importers)."""
-    from taxmargin.importers.base import CsvLayout
-
-    class PriceTableLayout(CsvLayout):
-        name = "price-table"
-        description = "taxmargin price table (time, asset, usd)"
-        columns = ("time", "asset", "usd")
-        extra_columns = ("note",)
-        strict_columns = True
-
-    return PriceTableLayout()
-
-
-def read_price_table(file: FileText) -> PriceTable:
-    """Read a user price table: columns ``time`` (ISO 8601, no offset = UTC), ``asset``
-    and ``usd`` (USD per unit, > 0), optional ``note``; any other column is an error (as
-    in the generic CSV, it catches typos). Bad rows become ``RowError`` values."""
-    layout = _price_table_layout()
-    if not layout.detect(file):
-        head = file.head_lines(1)
-        raise InputError(
-            f"{file.name}: not a price table: the header must be time, asset, usd "
-            f"(optionally note); header seen: {head[0][:200] if head else '(nothing)'}"
-        )
-    points: list[PricePoint] = []
-    errors: list[RowError] = []
-    rows_read = 0
-    for row in layout.rows(file):
-        rows_read += 1
-        if isinstance(row, RowError):
-            errors.append(row)
-            continue
-        point = _price_row(row)
-        errors.extend(row.errors)
-        if point is not None and not row.errors:
-            points.append(point)
-    return PriceTable(tuple(points), tuple(errors), rows_read)
-
-
-def _price_row(row: RowContext) -> PricePoint | None:
-    time = row.time("time")
-    asset = row.get("asset").upper()
-    if not asset:
-        row.fail("asset", "is required")
-    elif not asset.replace(".", "").replace("-", "").isalnum() or len(asset) > 20:
-        row.fail("asset", "is not an asset symbol")
-    usd = row.decimal("usd")
-    if usd is not None and usd <= 0:
-        row.fail("usd", "must be a positive USD price per unit")
-    if time is None or usd is None or row.errors:
-        return None
-    return (time, asset, usd, str(row.source))

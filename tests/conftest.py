@@ -1,4 +1,5 @@
-"""Shared test set-up: the FloatOperation trap (design.md §3) and the samples folder."""
+"""Shared test set-up: the FloatOperation trap (design.md §3), the samples folder and a
+new ledger (the ``ledger`` fixture)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import taxmargin.money  # noqa: F401  (sets the program's decimal context)
+from taxmargin.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -31,3 +33,10 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip("../shared/samples is not present beside the project")
     return SAMPLES
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    """A new, empty ledger file in the test's own folder."""
+    with Ledger.open(tmp_path / "taxmargin.db") as opened:
+        yield opened

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
+from booking_support import D
 from taxmargin.errors import Diagnostic, Severity
 from taxmargin.models import SourceRef
 from taxmargin.reports.forms import (
@@ -69,10 +69,6 @@ INJECTED = {
     "asset": "-2",
     "source": "@SUM(A1)",
 }
-
-
-def D(text: str) -> Decimal:
-    return Decimal(text)
 
 
 def _t(d: str, e: str, g: str, h: str) -> Totals:

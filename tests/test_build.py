@@ -4,10 +4,8 @@ masking, income and open positions."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
-
 import pytest
+from booking_support import D, booking, t
 from taxmargin.reports.build import build_forms, mask_ssn
 from taxmargin.reports.forms import TaxForms, Totals
 
@@ -26,21 +24,6 @@ from taxmargin.errors import ProfileError
 from taxmargin.models import SourceRef
 from taxmargin.profile import Profile, parse_profile
 from taxmargin.rules.us import tax_year
-
-
-def D(text: str) -> Decimal:
-    return Decimal(text)
-
-
-def t(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def booking(**kw: object) -> Booking:
-    base: dict[str, object] = {"disposals": (), "income": (), "interest": (), "funding_paid": (),
-                               "open_lots": (), "open_shorts": (), "liabilities": (), "diagnostics": ()}
-    base.update(kw)
-    return Booking(**base)  # type: ignore[arg-type]
 
 
 def forms_for(b: Booking, year: int = 2025, **profile_keys: object) -> TaxForms:

@@ -18,28 +18,10 @@ from taxmargin.importers.base import ImportResult, detect_layout, load_file
 from taxmargin.models import Amount, EventBase
 from tests.conftest import FIXTURES
 from tests.golden import assert_golden
+from tests.importer_support import _net, check_rows_accounted, import_file, total
 
 D = Decimal
 US = FIXTURES / "binance_us"
-
-
-def _import(path: Path) -> ImportResult:
-    return detect_layout(load_file(path), LAYOUTS).parse(load_file(path))
-
-
-def _net(events: tuple[EventBase, ...]) -> dict[str, Decimal]:
-    net: dict[str, Decimal] = Counter()  # type: ignore[assignment]
-    for e in events:
-        for amount, sign in ((e.received, 1), (e.sent, -1), (e.fee, -1)):
-            if amount:
-                net[amount.asset] += sign * amount.quantity
-    return net
-
-
-def _accounted(result: ImportResult) -> None:
-    assert result.unaccounted == 0
-    assert len(result.rows_per_event) == len(result.events)
-    assert sum(result.rows_per_event) == result.rows_in_events
 
 
 # --------------------------------------------------------------------------- sample
@@ -47,7 +29,7 @@ def _accounted(result: ImportResult) -> None:
 
 @pytest.fixture
 def wink(samples: Path) -> ImportResult:
-    return _import(samples / "binance_us" / "winksaville_binance_us_several_recs.csv")
+    return import_file(samples / "binance_us" / "winksaville_binance_us_several_recs.csv")
 
 
 def test_sample_detected_once(samples: Path) -> None:
@@ -57,7 +39,7 @@ def test_sample_detected_once(samples: Path) -> None:
 
 def test_sample_counts(wink: ImportResult) -> None:
     # EXPECTED.md: 39 rows, income 38, trades 1, nothing else, nothing rejected
-    _accounted(wink)
+    check_rows_accounted(wink)
     assert (wink.rows_read, wink.rows_in_events, wink.errors) == (39, 39, ())
     assert Counter(e.type_name for e in wink.events) == {"income": 38, "trade": 1}
     assert {e.account for e in wink.events} == {"binance-us"}
@@ -65,10 +47,7 @@ def test_sample_counts(wink: ImportResult) -> None:
 
 def test_sample_income_per_asset(wink: ImportResult) -> None:
     # EXPECTED.md "Income 38: Referral Commission in ..."
-    income: dict[str, Decimal] = Counter()  # type: ignore[assignment]
-    for e in wink.events:
-        if e.type_name == "income" and e.received:
-            income[e.received.asset] += e.received.quantity
+    income = total([e.received for e in wink.events if e.type_name == "income"])
     assert income == {"BNB": D("0.01177217"), "USD": D("1.5119"), "LTC": D("0.00122556"), "UNI": D("0.574212"),
                       "ATOM": D("0.0125376"), "ALGO": D("0.4241964"), "XRP": D("6.76488"), "ZIL": D("1.26088"),
                       "BTC": D("0.00004369"), "VET": D("3.8456")}
@@ -110,8 +89,8 @@ def test_sample_events_sorted_and_ids_unique(wink: ImportResult) -> None:
 @pytest.mark.parametrize(("name", "layout"), [("binance_us_v1.csv", "binance-us-v1"), ("binance_us_v2.csv", "binance-us-v2")])
 def test_fixture_detection_and_golden(name: str, layout: str) -> None:
     assert detect_layout(load_file(US / name), LAYOUTS).name == layout
-    result = _import(US / name)
-    _accounted(result)
+    result = import_file(US / name)
+    check_rows_accounted(result)
     assert_golden(US / name, result.events)
 
 
@@ -123,7 +102,7 @@ def test_fixture_detection_and_golden(name: str, layout: str) -> None:
     ],
 )
 def test_fixture_counts(name: str, read: int, counts: dict[str, int], rejected: set[int]) -> None:
-    result = _import(US / name)
+    result = import_file(US / name)
     assert result.rows_read == read
     assert Counter(e.type_name for e in result.events) == counts
     assert {e.source.line for e in result.errors} == rejected
@@ -143,13 +122,13 @@ def test_fixture_counts(name: str, read: int, counts: dict[str, int], rejected: 
     ],
 )
 def test_fixture_bad_rows(name: str, line: int, column: str, message: str) -> None:
-    errors = [e for e in _import(US / name).errors if e.source.line == line]
+    errors = [e for e in import_file(US / name).errors if e.source.line == line]
     assert [(e.column, e.message) for e in errors] == [(column, message)]
     assert str(errors[0]).startswith(f"{name}:{line}: column '{column}': {message}")
 
 
 def _line(name: str, line: int) -> EventBase:
-    (event,) = [e for e in _import(US / name).events if e.source.line == line]
+    (event,) = [e for e in import_file(US / name).events if e.source.line == line]
     return event
 
 
@@ -182,7 +161,7 @@ def test_fixture_rows(name: str, line: int, kind: str, sent: tuple[str, str] | N
 
 
 def test_v2_time_offsets_and_diagnostics() -> None:
-    result = _import(US / "binance_us_v2.csv")
+    result = import_file(US / "binance_us_v2.csv")
     # line 3: 2024-09-01T14:30:00.250+02:00 -> 12:30:00.250 UTC (a stated offset wins)
     assert _line("binance_us_v2.csv", 3).time == datetime(2024, 9, 1, 12, 30, 0, 250000, tzinfo=timezone.utc)
     assert sorted(d.code for d in result.diagnostics) == ["assumed-quantity", "assumed-timezone"]

@@ -15,12 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taxmargin.importers import LAYOUTS
 from taxmargin.importers.base import load_file
 from taxmargin.importers.bybit_shared import assemble_trade
 from taxmargin.models import Amount
 from tests.conftest import FIXTURES
-from tests.importer_support import check_fixture, detected_layouts, _net, _of, _parse, _q, _text, _utc
+from tests.importer_support import check_fixture, check_malformed_rows, detected_layouts, _net, _of, _parse, _q, _text, _utc
 
 D = Decimal
 BYBIT = FIXTURES / "bybit"
@@ -105,8 +104,7 @@ def test_fixture_golden_and_accounting(fixture: str, layout: str) -> None:
 
 @pytest.mark.parametrize("sample", ["everytrade_bybiteu_uta_v001.csv", "bybit_uta_margin_derivatives_constructed.csv"])
 def test_samples_detected_by_exactly_one_layout(samples: Path, sample: str) -> None:
-    file = load_file(samples / "bybit" / sample)
-    assert [layout.name for layout in LAYOUTS if layout.detect(file)] == ["bybit-uta"]
+    assert detected_layouts(load_file(samples / "bybit" / sample)) == ["bybit-uta"]
 
 
 @pytest.mark.parametrize(("fixture", "layout"), FIXTURE_LAYOUTS)
@@ -204,16 +202,7 @@ BAD_CASES = [
 @pytest.mark.parametrize(("fixture", "extra", "expected"), BAD_CASES)
 def test_malformed_rows_are_rejected_and_good_rows_import(
         fixture: str, extra: str, expected: dict[int, set[str]]) -> None:
-    good = load_file(BYBIT / fixture)
-    _, clean = _parse(good)
-    _, result = _parse(_text(good.name, good.text + extra))
-    rejected: dict[int, set[str]] = {}
-    for error in result.errors:
-        rejected.setdefault(error.source.line, set()).add(error.column)
-        assert str(error).startswith(f"{good.name}:{error.source.line}: column '{error.column}': ")
-    assert rejected == expected
-    assert result.events == clean.events
-    assert result.unaccounted == 0
+    check_malformed_rows(BYBIT / fixture, extra, expected)
 
 
 # --------------------------------------------------------------------------- property

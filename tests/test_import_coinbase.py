@@ -6,24 +6,24 @@ by hand from the fixture rows (line cited beside each case).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import Counter
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.golden import assert_golden
 from taxmargin.errors import RowError
 from taxmargin.importers import LAYOUTS
-from taxmargin.importers.base import ImportResult, detect_layout, load_file
+from taxmargin.importers.base import detect_layout, load_file
 from taxmargin.importers.coinbase_common import parse_money
 from taxmargin.importers.coinbase_notes import advanced_quote, convert_legs
-from taxmargin.models import Amount, Deposit, EventBase, Income, Spend, Trade, Withdrawal
+from taxmargin.models import Deposit, Income, Spend, Trade, Withdrawal
 from taxmargin.money import DecimalParseError
+from tests.conftest import FIXTURES
+from tests.golden import assert_golden
+from tests.importer_support import _amount, _net, _utc, error_cells, run
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 D = Decimal
 
 FIXTURE_LAYOUTS = {
@@ -45,35 +45,6 @@ SAMPLE_LAYOUTS = {
     "coinbase/gfs_v4_learning_reward_bom.csv": "coinbase-v4",
     "coinbase_pro/everytrade_coinbasepro_fills_v001.csv": "coinbase-pro-fills",
 }
-
-
-def run(path: Path) -> ImportResult:
-    file = load_file(path)
-    result = detect_layout(file, LAYOUTS).parse(file)
-    assert result.unaccounted == 0, f"{path.name}: {result.unaccounted} rows unaccounted"
-    assert len(result.rows_per_event) == len(result.events)
-    return result
-
-
-def net(events: Sequence[EventBase]) -> dict[str, Decimal]:
-    """Sum of received − sent − fee per asset (EXPECTED.md "net per asset")."""
-    total: dict[str, Decimal] = defaultdict(Decimal)
-    for event in events:
-        if event.received:
-            total[event.received.asset] += event.received.quantity
-        if event.sent:
-            total[event.sent.asset] -= event.sent.quantity
-        if event.fee:
-            total[event.fee.asset] -= event.fee.quantity
-    return {asset: value for asset, value in total.items() if value != 0}
-
-
-def error_cells(result: ImportResult) -> set[tuple[int, str]]:
-    return {(e.source.line, e.column) for e in result.errors}
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
 
 # ---- detection: content only, exactly one layout of the whole registry ---------------
@@ -149,13 +120,13 @@ def test_etg_v4_sample(samples: Path) -> None:
     trades = [e for e in result.events if isinstance(e, Trade)]
     # Converts 2: BTC -> XRP is a trade (received leg from Notes); ETH -> ETH2 is a migration.
     convert = next(t for t in trades if t.note == "Convert")
-    assert (convert.sent, convert.received) == (trade_leg("0.00363125", "BTC"), trade_leg("156.145683", "XRP"))
+    assert (convert.sent, convert.received) == (_amount("0.00363125", "BTC"), _amount("156.145683", "XRP"))
     assert convert.fee is None  # "fee cell empty"
     # Buys: 1 buy of 0.00166779 BTC for €70.00 (subtotal €67.01, fee €2.99) at 2022-03-25 06:45:27
     buy = next(t for t in trades if t.note == "Buy")
     assert (buy.sent, buy.received, buy.fee) == (
-        trade_leg("67.01", "EUR"), trade_leg("0.00166779", "BTC"), trade_leg("2.99", "EUR"))
-    assert buy.time == utc("2022-03-25 06:45:27")
+        _amount("67.01", "EUR"), _amount("0.00166779", "BTC"), _amount("2.99", "EUR"))
+    assert buy.time == _utc("2022-03-25 06:45:27")
     assert len(trades) == 2
     # ... and 1 warning: the repeated ID with USD values (line 9) is rejected on column 'ID'
     assert error_cells(result) == {(9, "ID")}
@@ -165,13 +136,9 @@ def test_etg_v4_sample(samples: Path) -> None:
     # Net: BTC −0.00196346, ETH +0.007923387238, ETH2 −0.007862899326, XRP +156.145683,
     # EUR −70.00. ETH2 is Coinbase's staked ETH and pooled as ETH, so the expected ETH is
     # 0.007923387238 − 0.007862899326 = 0.000060487912 (the two staking incomes).
-    assert net(result.events) == {
+    assert _net(result.events) == {
         "BTC": D("-0.00196346"), "ETH": D("0.007923387238") + D("-0.007862899326"),
         "XRP": D("156.145683"), "EUR": D("-70.00")}
-
-
-def trade_leg(quantity: str, asset: str) -> Amount:
-    return Amount(D(quantity), asset)
 
 
 def test_gfs_v3_cp1252_single_buy(samples: Path) -> None:
@@ -184,10 +151,10 @@ def test_gfs_v3_cp1252_single_buy(samples: Path) -> None:
     (trade,) = result.events
     assert isinstance(trade, Trade)
     assert trade.source.line == 9
-    assert trade.time == utc("2023-04-20 04:05:40")
+    assert trade.time == _utc("2023-04-20 04:05:40")
     assert (trade.sent, trade.received, trade.fee) == (
-        trade_leg("3.86", "EUR"), trade_leg("0.00213232", "ETH"), trade_leg("0.99", "EUR"))
-    assert net(result.events)["EUR"] == D("-4.85")
+        _amount("3.86", "EUR"), _amount("0.00213232", "ETH"), _amount("0.99", "EUR"))
+    assert _net(result.events)["EUR"] == D("-4.85")
 
 
 def test_gfs_v4_learning_reward_bom(samples: Path) -> None:
@@ -198,7 +165,7 @@ def test_gfs_v4_learning_reward_bom(samples: Path) -> None:
     assert isinstance(income, Income) and income.received is not None
     assert str(income.received.quantity) == "2.8530670470756063"
     assert income.received.asset == "ZETACHAIN"
-    assert income.time == utc("2025-03-26 20:52:58")
+    assert income.time == _utc("2025-03-26 20:52:58")
     assert income.usd_value is None  # a EUR value is not a USD value
     assert income.event_id == "67e4692afcea853e96a80ab9"
 
@@ -212,12 +179,12 @@ def test_coinbase_pro_fills_sample(samples: Path) -> None:
     # SELL 2.86035 LTC @41.43: total +117.9117789975 is net of fee 0.5925215025, so the
     # gross received is 117.9117789975 + 0.5925215025 = 118.5043005 (= 2.86035 × 41.43)
     assert (sell.sent, sell.received, sell.fee) == (
-        trade_leg("2.86035", "LTC"), trade_leg("118.5043005", "EUR"), trade_leg("0.5925215025", "EUR"))
+        _amount("2.86035", "LTC"), _amount("118.5043005", "EUR"), _amount("0.5925215025", "EUR"))
     assert sell.time == datetime(2020, 5, 18, 20, 8, 14, 253000, tzinfo=timezone.utc)
     # BUY 2.96875093 LTC @41.45: total −123.6699996787425 includes fee 0.6152736302425
-    assert (buy.sent, buy.received) == (trade_leg("123.0547260485", "EUR"), trade_leg("2.96875093", "LTC"))
+    assert (buy.sent, buy.received) == (_amount("123.0547260485", "EUR"), _amount("2.96875093", "LTC"))
     assert buy.time == datetime(2020, 5, 18, 20, 8, 39, 184000, tzinfo=timezone.utc)
-    assert net(result.events) == {"LTC": D("0.10840093"), "EUR": D("-5.7582206812425")}
+    assert _net(result.events) == {"LTC": D("0.10840093"), "EUR": D("-5.7582206812425")}
 
 
 # ---- fixture semantics worked out by hand ---------------------------------------------
@@ -228,10 +195,10 @@ def test_v4_fixture_semantics() -> None:
     by_line = {e.source.line: e for e in result.events}
     sell = by_line[6]  # Sell −0.15 BTC, Subtotal "$16,047.50", Fees $192.50, Total "$15,855.00"
     assert (sell.sent, sell.received, sell.fee) == (
-        trade_leg("0.15", "BTC"), trade_leg("16047.50", "USD"), trade_leg("192.50", "USD"))
+        _amount("0.15", "BTC"), _amount("16047.50", "USD"), _amount("192.50", "USD"))
     assert (sell.usd_value, sell.fee_usd) == (D("16047.50"), D("192.50"))  # stated in USD
     convert = by_line[7]  # two rows sharing ID ...a3: −1.5 ETH (line 7), +0.0575 BTC (line 8)
-    assert (convert.sent, convert.received) == (trade_leg("1.5", "ETH"), trade_leg("0.0575", "BTC"))
+    assert (convert.sent, convert.received) == (_amount("1.5", "ETH"), _amount("0.0575", "BTC"))
     assert result.rows_per_event[result.events.index(convert)] == 2
     assert by_line[11].usd_value == D("2.89")  # Staking Income in a USD report
     reasons = {n.source.line: n.reason for n in result.non_taxable}
@@ -244,9 +211,9 @@ def test_v3_crypto_quoted_advanced_trade_and_donation() -> None:
     result = run(FIXTURES / "coinbase/coinbase_v3_usd.csv")
     by_line = {e.source.line: e for e in result.events}
     # line 9: "Bought 0.2 ETH for 0.0108 BTC on ETH-BTC": the quote leg is BTC, not USD
-    assert (by_line[9].sent, by_line[9].received) == (trade_leg("0.0108", "BTC"), trade_leg("0.2", "ETH"))
+    assert (by_line[9].sent, by_line[9].received) == (_amount("0.0108", "BTC"), _amount("0.2", "ETH"))
     assert by_line[9].usd_value == D("460.00")
-    assert by_line[9].time == utc("2023-12-29 20:30:38")  # "... UTC" form
+    assert by_line[9].time == _utc("2023-12-29 20:30:38")  # "... UTC" form
     assert isinstance(by_line[12], Withdrawal) and "Donation" in by_line[12].note  # not a disposal
     assert isinstance(by_line[13], Trade)  # Retail Simple Dust: 120000 SHIB -> 0.9 USDC
 
@@ -255,11 +222,11 @@ def test_v5_eth2_pooled_and_spend() -> None:
     result = run(FIXTURES / "coinbase/coinbase_v5_usd.csv")
     assert {n.source.line for n in result.non_taxable} == {6, 7, 8}  # Send ETH2/Receive ETH, Convert ETH->ETH2
     income = next(e for e in result.events if isinstance(e, Income))
-    assert income.received == trade_leg("0.001", "ETH")  # Staking Income in ETH2 -> ETH pool
+    assert income.received == _amount("0.001", "ETH")  # Staking Income in ETH2 -> ETH pool
     spend = next(e for e in result.events if isinstance(e, Spend))
-    assert spend.sent == trade_leg("25.5", "USDC")
+    assert spend.sent == _amount("25.5", "USDC")
     sell = next(e for e in result.events if isinstance(e, Trade))
-    assert sell.fee == trade_leg("15.62", "USD")  # bare "-15.62" fee cell (pitfall P6)
+    assert sell.fee == _amount("15.62", "USD")  # bare "-15.62" fee cell (pitfall P6)
 
 
 def test_v2_exchange_moves_are_own_transfers() -> None:
@@ -273,7 +240,7 @@ def test_v0_date_only_and_multiline_note() -> None:
     result = run(FIXTURES / "coinbase/coinbase_v0_usd.csv")
     lines = [e.source.line for e in result.events]
     assert lines == [5, 6, 8]  # the Send's Notes spans lines 6-7, so the Sell is line 8
-    assert result.events[0].time == utc("2017-12-19 00:00:00")
+    assert result.events[0].time == _utc("2017-12-19 00:00:00")
     assert [d.code for d in result.diagnostics] == ["assumed-timezone"]
 
 

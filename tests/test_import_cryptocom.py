@@ -16,21 +16,12 @@ from pathlib import Path
 import pytest
 
 from taxmargin.importers.base import load_file
-from taxmargin.models import Amount, EventBase
+from taxmargin.models import Amount
 from tests.conftest import FIXTURES
-from tests.importer_support import check_fixture, detected_layouts, _of, _parse, _q, _text
+from tests.importer_support import check_fixture, check_malformed_rows, detected_layouts, _net, _of, _parse, _q, _text
 
 D = Decimal
 CDC = FIXTURES / "cryptocom"
-
-
-def _net(events: tuple[EventBase, ...] | list[EventBase]) -> dict[str, Decimal]:
-    net: dict[str, Decimal] = {}
-    for e in events:
-        for amount, sign in ((e.received, 1), (e.sent, -1), (e.fee, -1)):
-            if amount:
-                net[amount.asset] = net.get(amount.asset, Decimal(0)) + sign * amount.quantity
-    return {asset: qty for asset, qty in net.items() if qty}
 
 
 # --------------------------------------------------------------------------- App sample
@@ -228,13 +219,4 @@ BAD_CASES = [
 @pytest.mark.parametrize(("fixture", "extra", "expected"), BAD_CASES)
 def test_malformed_rows_are_rejected_and_good_rows_import(
         fixture: str, extra: str, expected: dict[int, set[str]]) -> None:
-    good = load_file(CDC / fixture)
-    _, clean = _parse(good)
-    _, result = _parse(_text(good.name, good.text + extra))
-    rejected: dict[int, set[str]] = {}
-    for error in result.errors:
-        rejected.setdefault(error.source.line, set()).add(error.column)
-        assert str(error).startswith(f"{good.name}:{error.source.line}: column '{error.column}': ")
-    assert rejected == expected
-    assert result.events == clean.events
-    assert result.unaccounted == 0
+    check_malformed_rows(CDC / fixture, extra, expected)

@@ -1,4 +1,7 @@
-"""Kraken ledgers.csv (authoritative) and trades.csv importers.
+"""Kraken ledgers.csv (authoritative) and trades.csv importers, one file at a time:
+detection, goldens, rejected rows, the samples and fixtures worked out by hand, and the
+asset and pair codes. Both files imported together (one trade stored once, cross-checks)
+are in test_import_kraken_crosscheck.py.
 
 Expected numbers come from ../shared/samples/EXPECTED.md (cited per test) or are worked out
 by hand from the fixture rows (line cited beside each case).
@@ -6,37 +9,21 @@ by hand from the fixture rows (line cited beside each case).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import Counter
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from taxmargin.importers import LAYOUTS
-from taxmargin.importers.base import FileText, ImportResult, detect_layout, load_file
-from taxmargin.importers.kraken_common import (
-    kraken_asset,
-    split_pair,
-    unwrap_quoted_rows,
-)
-
-from taxmargin import api
-from taxmargin.api import FileImport
-from taxmargin.ledger import Ledger
-from taxmargin.models import (
-    Amount,
-    Deposit,
-    EventBase,
-    Income,
-    Interest,
-    RealizedPnl,
-    Trade,
-    Withdrawal,
-)
+from taxmargin.importers.base import FileText, detect_layout, load_file
+from taxmargin.importers.kraken_common import kraken_asset, split_pair, unwrap_quoted_rows
+from taxmargin.models import Amount, Deposit, Income, Interest, RealizedPnl, Trade, Withdrawal
+from tests.conftest import FIXTURES
 from tests.golden import assert_golden
+from tests.importer_support import _net, error_cells, of_kind, run, total
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 KRAKEN = FIXTURES / "kraken"
 D = Decimal
 
@@ -62,43 +49,6 @@ SAMPLE_LAYOUTS = {
     "kraken_margin_ledgers_constructed.csv": "kraken-ledgers-classic",
     "kraken_margin_trades_constructed.csv": "kraken-trades-13",
 }
-
-
-def run(path: Path) -> ImportResult:
-    file = load_file(path)
-    result = detect_layout(file, LAYOUTS).parse(file)
-    assert result.unaccounted == 0, f"{path.name}: {result.unaccounted} rows unaccounted"
-    assert len(result.rows_per_event) == len(result.events)
-    return result
-
-
-def net(events: Sequence[EventBase]) -> dict[str, Decimal]:
-    """Sum of received − sent − fee per asset (EXPECTED.md "net per asset")."""
-    total: dict[str, Decimal] = defaultdict(Decimal)
-    for event in events:
-        if event.received:
-            total[event.received.asset] += event.received.quantity
-        if event.sent:
-            total[event.sent.asset] -= event.sent.quantity
-        if event.fee:
-            total[event.fee.asset] -= event.fee.quantity
-    return {asset: value for asset, value in total.items() if value != 0}
-
-
-def error_cells(result: ImportResult) -> set[tuple[int, str]]:
-    return {(e.source.line, e.column) for e in result.errors}
-
-
-def of(events: Sequence[EventBase], kind: type[EventBase]) -> list[EventBase]:
-    return [e for e in events if type(e) is kind]
-
-
-def total(amounts: Sequence[Amount | None]) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = defaultdict(Decimal)
-    for amount in amounts:
-        if amount is not None:
-            out[amount.asset] += amount.quantity
-    return dict(out)
 
 
 # ---- detection ------------------------------------------------------------------------
@@ -156,7 +106,7 @@ def test_rejected_rows(name: str, cells: set[tuple[int, str]]) -> None:
 def test_royeharris_ledger(samples: Path) -> None:
     result = run(samples / "kraken/royeharris_ledgers_2024.csv")
     assert result.rows_read == 106
-    deposits, withdrawals = of(result.events, Deposit), of(result.events, Withdrawal)
+    deposits, withdrawals = of_kind(result.events, Deposit), of_kind(result.events, Withdrawal)
     # Deposits 30: GBP 25 (8880.47 GBP), USDT 5 (9797 USDT)
     assert Counter(e.received.asset for e in deposits if e.received) == {"GBP": 25, "USDT": 5}
     assert total([e.received for e in deposits]) == {"GBP": D("8880.47"), "USDT": D("9797")}
@@ -166,7 +116,7 @@ def test_royeharris_ledger(samples: Path) -> None:
     assert total([e.fee for e in withdrawals]) == {"GBP": D("17.55"), "USDT": D("80")}
     # Trades: 23 two-legged USDT/GBP trades + the one-legged TO2IGX-JOJX7-VGAZII (line 23),
     # flagged, not invented
-    trades = of(result.events, Trade)
+    trades = of_kind(result.events, Trade)
     assert len(trades) == 23 and all(result.rows_per_event[result.events.index(t)] == 2 for t in trades)
     assert error_cells(result) == {(23, "refid")}
     assert result.errors[0].value == "TO2IGX-JOJX7-VGAZII"
@@ -183,31 +133,10 @@ def test_royeharris_ledger(samples: Path) -> None:
         69: (Amount(D("204") - D("0.27985506"), "USDT"), Amount(D("0.1006"), "GBP"))}
     # Net movement GBP −22.1060, USDT −0.5358311 for the whole file; the rejected row moved
     # GBP +1165.0899 − 4.6604, so the events carry the rest
-    assert net(result.events) == {
+    assert _net(result.events) == {
         "GBP": D("-22.1060") - (D("1165.0899") - D("4.6604")), "USDT": D("-0.5358311")}
     # every row satisfies balance = previous + amount − fee: no balance warning
     assert not [d for d in result.diagnostics if d.code == "balance-mismatch"]
-
-
-def test_royeharris_trades_match_ledger_ids(samples: Path) -> None:
-    """EXPECTED.md "kraken/royeharris_trades_2024.csv": 23 fills (16 buys, 7 sells), none a
-    margin trade although every row has a posttxid; txid = the ledger's refid."""
-    trades = run(samples / "kraken/royeharris_trades_2024.csv")
-    ledger = run(samples / "kraken/royeharris_ledgers_2024.csv")
-    fills = of(trades.events, Trade)
-    assert len(fills) == 23 and not trades.non_taxable
-    buys = [t for t in fills if t.received and t.received.asset == "USDT"]
-    sells = [t for t in fills if t.sent and t.sent.asset == "USDT"]
-    assert (len(buys), len(sells)) == (16, 7)
-    # Buys: 12662.28602847 USDT for 9964.06686969 GBP, fee column 19.92813375 GBP
-    assert total([t.received for t in buys]) == {"USDT": D("12662.28602847")}
-    assert total([t.sent for t in buys]) == {"GBP": D("9964.06686969")}
-    assert total([t.fee for t in buys]) == {"GBP": D("19.92813375")}
-    # Sells: 8602.58628609 USDT for 6772.15868257 GBP, fee column 13.54431736 GBP
-    assert total([t.sent for t in sells]) == {"USDT": D("8602.58628609")}
-    assert total([t.received for t in sells]) == {"GBP": D("6772.15868257")}
-    assert total([t.fee for t in sells]) == {"GBP": D("13.54431736")}
-    assert {t.event_id for t in fills} == {t.event_id for t in of(ledger.events, Trade)}
 
 
 # ---- the constructed margin files (EXPECTED.md "kraken_margin_*_constructed.csv") -----
@@ -218,14 +147,14 @@ def test_constructed_margin_ledger(samples: Path) -> None:
     events = result.events
     assert not result.errors and not result.non_taxable
     # Deposit 10000 USD; withdrawal 5000 USD, fee 5 USD
-    (deposit,) = of(events, Deposit)
-    (withdrawal,) = of(events, Withdrawal)
+    (deposit,) = of_kind(events, Deposit)
+    (withdrawal,) = of_kind(events, Withdrawal)
     assert deposit.received == Amount(D("10000"), "USD")
     assert (withdrawal.sent, withdrawal.fee) == (Amount(D("5000"), "USD"), Amount(D("5"), "USD"))
     # Interest (rollover) charges 3, total 2.52 USD
-    interest = of(events, Interest)
+    interest = of_kind(events, Interest)
     assert len(interest) == 3 and total([e.sent for e in interest]) == {"USD": D("2.52")}
-    pnl = of(events, RealizedPnl)
+    pnl = of_kind(events, RealizedPnl)
     # realised gain +200 USD (closing fee 13.52) and loss −400 USD (fee 7.80)
     assert total([e.received for e in pnl]) == {"USD": D("200")}
     closes = {(e.received or e.sent, e.fee) for e in pnl if e.fee}
@@ -237,14 +166,14 @@ def test_constructed_margin_ledger(samples: Path) -> None:
     assert total([e.sent for e in opening]) == {"USD": D("14.00") + D("7.28")}
     assert sum((e.fee.quantity for e in pnl if e.fee), D(0)) + D("21.28") == D("42.60")
     # Net margin result −245.12 USD = 200 − 400 − 42.60 − 2.52
-    assert net(pnl + interest) == {"USD": D("-245.12")}
+    assert _net(pnl + interest) == {"USD": D("-245.12")}
     # Spot trade 1: buy 0.05 BTC for 2500 USD, fee 6.50 USD (XXBT -> BTC, ZUSD -> USD)
-    (spot,) = of(events, Trade)
+    (spot,) = of_kind(events, Trade)
     assert (spot.sent, spot.received, spot.fee) == (
         Amount(D("2500"), "USD"), Amount(D("0.05"), "BTC"), Amount(D("6.50"), "USD"))
     assert spot.event_id == "TSPOT1-AAAAA-AAAAA1"
     # Closing balances USD 2243.38, BTC 0.05 (all rows imported, opening balance 0)
-    assert net(events) == {"USD": D("2243.38"), "BTC": D("0.05")}
+    assert _net(events) == {"USD": D("2243.38"), "BTC": D("0.05")}
     assert events[0].time == datetime(2021, 3, 1, 9, 0, tzinfo=timezone.utc)
 
 
@@ -260,124 +189,6 @@ def test_constructed_margin_trades(samples: Path) -> None:
     assert len(liquidations) == 1 and liquidations[0].source is not None and liquidations[0].source.line == 5
     (spot,) = result.events
     assert spot.event_id == "TSPOT1-AAAAA-AAAAA1"
-
-
-def import_in_order(folder: Path, names: Sequence[str], db: Path) -> list[FileImport]:
-    """``taxmargin import`` of ``names`` (in that order) into the ledger ``db``."""
-    with Ledger.open(db) as ledger:
-        return [api.import_file(ledger, folder / name) for name in names]
-
-
-def stored(db: Path) -> list[EventBase]:
-    with Ledger.open(db) as ledger:
-        return ledger.events()
-
-
-def notes(done: Sequence[FileImport]) -> set[str]:
-    """The per-event cross-check notes of every import (the summary line has no source)."""
-    return {str(d) for f in done if f.record for d in f.record.diagnostics if d.code == "cross-check" and d.source}
-
-
-ROYE = ["royeharris_ledgers_2024.csv", "royeharris_trades_2024.csv"]
-
-
-@pytest.mark.parametrize("ledger_first", [True, False])
-def test_ledger_and_trades_together_store_each_trade_once(samples: Path, tmp_path: Path, ledger_first: bool) -> None:
-    """Importing ledgers.csv and trades.csv (either order) stores each trade once, and it is
-    the ledger's event (P14: ledgers.csv is authoritative; issue 4: trades.csv is
-    cross-checked against it): no conflict, the trades file exits 0."""
-    names = ROYE if ledger_first else ROYE[::-1]
-    done = import_in_order(samples / "kraken", names, tmp_path / "k.db")
-    events = stored(tmp_path / "k.db")
-    # 30 deposits + 29 withdrawals + 23 trades (EXPECTED.md), each stored once: exactly the
-    # ledger file's own events (stored decimals drop trailing zeros; equal values)
-    assert Counter(type(e).__name__ for e in events) == {"Deposit": 30, "Withdrawal": 29, "Trade": 23}
-    assert events == sorted(run(samples / "kraken" / ROYE[0]).events, key=lambda e: e.sort_key)
-    first = next(e for e in events if e.event_id == "TIIAWV-NWCDG-SZ4WV2")
-    # the ledger's row 6 fee 2.9560 GBP, not trades.csv's estimate 2.95608082, in both orders
-    assert first.fee == Amount(D("2.9560"), "GBP") and first.source.line == 6
-    by_name = {f.file.name: f for f in done}
-    ledger_import, trades_import = by_name[ROYE[0]], by_name[ROYE[1]]
-    assert ledger_import.record and trades_import.record
-    assert not ledger_import.record.conflicts and not trades_import.record.conflicts
-    assert trades_import.exit_code == 0
-    # the ledger's only non-zero exit: its one-legged trade TO2IGX (line 23) is rejected
-    assert [e.source.line for e in ledger_import.result.errors] == [23]
-    if ledger_first:  # the 23 fills are duplicates of the ledger's trades
-        assert (trades_import.record.events_stored, trades_import.record.duplicates) == (0, 23)
-        assert trades_import.record.reconciliation() == (
-            "rows read 23 = stored 0 + duplicates 23 + non-taxable 0 + rejected 0")
-    else:  # the ledger replaces the 23 trades stored from trades.csv (counted as stored)
-        assert (ledger_import.record.events_stored, ledger_import.record.replaced) == (82, 23)
-    # taxmargin check says exactly what it says of the ledger file alone (its balance
-    # warnings come from the rejected line 23), and finds the ledger file sound
-    import_in_order(samples / "kraken", ROYE[:1], tmp_path / "alone.db")
-    both, alone = (api.check_ledger(tmp_path / name).report.diagnostics for name in ("k.db", "alone.db"))
-    assert both == alone and not [d for d in both if d.severity == "error"]
-
-
-def test_trades_cross_check_notes_do_not_depend_on_the_order(samples: Path, tmp_path: Path) -> None:
-    """The same cross-check notes, at the trades.csv row and naming the ledger's row, in
-    both orders; worked out by hand from the rows."""
-    first = notes(import_in_order(samples / "kraken", ROYE, tmp_path / "a.db"))
-    second = notes(import_in_order(samples / "kraken", ROYE[::-1], tmp_path / "b.db"))
-    assert first == second
-    warnings = sorted(n for n in first if ": warning: " in n)
-    # ledger rows 65-66 and 69-70 carry a USDT fee withheld from the USDT received:
-    # 1918 - 2 = 1916 and 204 - 0.27985506 = 203.72014494 (trades.csv lines 14, 15: vol 1918, 204)
-    assert [w.split(": warning:")[0] for w in warnings] == [
-        "royeharris_trades_2024.csv:14", "royeharris_trades_2024.csv:15"]
-    assert "received 1918 USDT here, 1916 USDT there" in warnings[0]
-    assert "cross-checked against royeharris_ledgers_2024.csv:65 (id 'TJFU3A-ART3U-QQQMER')" in warnings[0]
-    assert "received 204 USDT here, 203.72014494 USDT there" in warnings[1]
-    lines = {n.split(":")[1] for n in first}
-    # line 2: fee 2.95608082 GBP vs the ledger's 2.9560 (row 6) agree at the ledger's 4 places
-    assert "2" not in lines
-    # line 6: fee 2.43795867 GBP rounds to 2.4380 / 2.4379, the ledger's row 24 says 2.4378
-    assert ("royeharris_trades_2024.csv:6: info: [cross-check] cross-checked against royeharris_ledgers_2024.csv:24"
-            " (id 'TUEZNB-AM2ZF-SEP5ST'): fee 2.43795867 GBP here, 2.4378 GBP there; the authoritative event from"
-            " royeharris_ledgers_2024.csv:24 is the one stored (its fee is an estimate, exchange-formats.md P14)") in first
-
-
-MARGIN = ["kraken_margin_ledgers_constructed.csv", "kraken_margin_trades_constructed.csv"]
-
-
-@pytest.mark.parametrize("ledger_first", [True, False])
-def test_constructed_margin_pair_in_either_order(samples: Path, tmp_path: Path, ledger_first: bool) -> None:
-    """EXPECTED.md "kraken_margin_*_constructed.csv": the trades file's one spot fill
-    TSPOT1 (buy 0.05 BTC for 2500 USD, fee 6.50 USD) agrees with ledger rows 10-11; its 4
-    margin rows are non-taxable. Either order: exit 0 for both files, the ledger's events,
-    no difference to report."""
-    names = MARGIN if ledger_first else MARGIN[::-1]
-    done = import_in_order(samples / "kraken", names, tmp_path / "m.db")
-    assert [f.exit_code for f in done] == [0, 0]
-    assert notes(done) == set()
-    summary = [d for f in done if f.record for d in f.record.diagnostics]
-    assert len(summary) == 1 and summary[0].code == "cross-check" and "1 " in summary[0].message
-    events = stored(tmp_path / "m.db")
-    assert events == sorted(run(samples / "kraken" / MARGIN[0]).events, key=lambda e: e.sort_key)
-    (spot,) = of(events, Trade)
-    assert (spot.event_id, spot.source.line) == ("TSPOT1-AAAAA-AAAAA1", 10)
-    assert api.check_ledger(tmp_path / "m.db").report.exit_code == 0
-
-
-def test_classic_fixture_with_trades_fixture(tmp_path: Path) -> None:
-    """fixtures/kraken/ledgers_classic.csv + trades_13.csv describe the same fills: the two
-    spot trades share ids; margin fills add nothing; the ledger's fee (KFEE credits on
-    TSPOT2) is what stays when the ledger is imported first."""
-    ledger_module = pytest.importorskip("taxmargin.ledger")
-    with ledger_module.Ledger.open(tmp_path / "k.db") as ledger:
-        records = []
-        for name in ("ledgers_classic.csv", "trades_13.csv"):
-            file = load_file(KRAKEN / name)
-            records.append(ledger.store(file, detect_layout(file, LAYOUTS).parse(file)))
-        stored = ledger.events()
-    assert records[1].events_stored == 0
-    trades = [e for e in stored if type(e) is Trade]
-    assert Counter(t.event_id for t in trades) == {
-        "TSETTL-KRAKN-FIXT01": 1, "TSPOT1-KRAKN-FIXT01": 1, "TSPOT2-KRAKN-FIXT01": 1}
-    spot2 = next(t for t in trades if t.event_id == "TSPOT2-KRAKN-FIXT01")
-    assert spot2.fee is None  # ledger row 22: the fee was paid in KFEE credits
 
 
 # ---- the classic fixture by hand ------------------------------------------------------

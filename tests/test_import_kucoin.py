@@ -16,7 +16,7 @@ import pytest
 from taxmargin.importers.base import load_file
 from taxmargin.models import Amount
 from tests.conftest import FIXTURES
-from tests.importer_support import check_fixture, detected_layouts, _net, _of, _parse, _text, _utc
+from tests.importer_support import check_fixture, check_malformed_rows, detected_layouts, _net, _of, _parse, _text, _utc
 
 D = Decimal
 KUCOIN = FIXTURES / "kucoin"
@@ -195,13 +195,4 @@ BAD_CASES = [
 @pytest.mark.parametrize(("fixture", "extra", "expected"), BAD_CASES)
 def test_malformed_rows_are_rejected_and_good_rows_import(
         fixture: str, extra: str, expected: dict[int, set[str]]) -> None:
-    good = load_file(KUCOIN / fixture)
-    _, clean = _parse(good)
-    _, result = _parse(_text(good.name, good.text + extra))
-    rejected: dict[int, set[str]] = {}
-    for error in result.errors:
-        rejected.setdefault(error.source.line, set()).add(error.column)
-        assert str(error).startswith(f"{good.name}:{error.source.line}: column '{error.column}': ")
-    assert rejected == expected
-    assert result.events == clean.events
-    assert result.unaccounted == 0
+    check_malformed_rows(KUCOIN / fixture, extra, expected)

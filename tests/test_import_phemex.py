@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from taxmargin.importers import LAYOUTS
 from taxmargin.importers.base import load_file
 from taxmargin.models import Amount
 from tests.conftest import FIXTURES
-from tests.importer_support import _net, _parse, _q, _text
 from tests.golden import assert_golden
+from tests.importer_support import _net, _parse, _q, _text, check_malformed_rows, detected_layouts
 
 D = Decimal
 PHEMEX = FIXTURES / "phemex"
@@ -70,7 +69,7 @@ def test_fixture_golden_and_accounting() -> None:
 def test_detected_by_exactly_one_layout(path: str, samples: Path) -> None:
     file = load_file(PHEMEX / "phemex_taxation_fund.csv" if path == "fixture"
                      else samples / "phemex" / "phemex_taxation_fund_constructed.csv")
-    assert [lay.name for lay in LAYOUTS if lay.detect(file)] == ["phemex-taxation-fund"]
+    assert detected_layouts(file) == ["phemex-taxation-fund"]
 
 
 def test_currency_column_wins_over_the_assumption() -> None:
@@ -81,8 +80,6 @@ def test_currency_column_wins_over_the_assumption() -> None:
 
 
 def test_malformed_rows_are_rejected_and_good_rows_import() -> None:
-    good = load_file(PHEMEX / "phemex_taxation_fund.csv")
-    _, clean = _parse(good)
     extra = (
         "2026-01-09 00:00:00,Trade Fee\n"  # truncated
         "2026-01-09 00:00:00,Trade Fee,-0,01,x\n"  # a decimal comma splits the number
@@ -90,9 +87,5 @@ def test_malformed_rows_are_rejected_and_good_rows_import() -> None:
         "2026-02-30 00:00:00,Trade Fee,-0.01,x\n"  # bad date
         "2026-01-09 00:00:00,Liquidation,-5,x\n"  # unknown (unverified) operation
     )
-    _, result = _parse(_text(good.name, good.text + extra))
-    rejected = {(e.source.line, e.column) for e in result.errors}
-    assert rejected == {(11, "Change"), (12, "(row)"), (13, "Change"), (14, "Time (UTC)"), (15, "Operation")}
-    assert all(str(e).startswith(f"{good.name}:{e.source.line}: column '{e.column}': ") for e in result.errors)
-    assert result.events == clean.events
-    assert result.unaccounted == 0
+    check_malformed_rows(PHEMEX / "phemex_taxation_fund.csv", extra, {
+        11: {"Change"}, 12: {"(row)"}, 13: {"Change"}, 14: {"Time (UTC)"}, 15: {"Operation"}})

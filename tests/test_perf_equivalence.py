@@ -35,15 +35,15 @@ from taxmargin.reports.forms import Form8949Row, TaxForms
 from taxmargin.booking import Disposal, Purpose, Term
 from taxmargin.engine.consume import consume, consume_ordered, split_amount
 from taxmargin.engine.dispose import acquire, dispose, make_disposal
-from taxmargin.engine.frozen import positional
+from taxmargin.frozen import builder, positional
 from taxmargin.engine.lots import Lot, make_lot
 from taxmargin.engine.options import EngineOptions
 from taxmargin.engine.pool import Pool
 from taxmargin.engine.state import State
-from taxmargin.gcpause import gc_paused
+from taxmargin.gcpause import FREEZE_AFTER, gc_paused
 from taxmargin.models import Amount, SourceRef, Trade
 from taxmargin.policies import POLICIES, MethodPlan
-from taxmargin.pricing import PriceIndex, _ImpliedIndex, implied_points
+from taxmargin.pricing_index import ImpliedIndex, PriceIndex, implied_points
 from taxmargin.rules.dates import TaxDates, one_year_end, tax_date
 from taxmargin.rules.rows import YearRow, make_year_row
 
@@ -240,6 +240,14 @@ def test_positional_refuses_classes_with_more_in_init() -> None:
             positional(cls)
 
 
+def test_builder_ignores_extra_parameters_and_refuses_missing_fields() -> None:
+    """The codec's shape: one parameter list for every event type (codec_build.FIELDS)."""
+    make = builder(SourceRef, ("extra", "line", "path"))
+    assert make("ignored", 7, "f.csv") == SourceRef("f.csv", 7)
+    with pytest.raises(TypeError, match="no parameter for line"):
+        builder(SourceRef, ("path",))
+
+
 # ---- pricing ---------------------------------------------------------------------------------
 
 ASSETS = ("BTC", "ETH", "USDT", "USD", "btc")
@@ -257,7 +265,7 @@ def test_implied_index_per_asset_is_the_full_index(
         for n, (a1, a2, q1, q2, usd, m) in enumerate(trades, start=1)
     ]
     full = PriceIndex(implied_points(events))
-    lazy = _ImpliedIndex(events)
+    lazy = ImpliedIndex(events)
     moment, window = START + timedelta(minutes=minute), timedelta(minutes=10)
     assert repr(lazy.nearest(asset, moment, window)) == repr(full.nearest(asset, moment, window))
 
@@ -340,3 +348,26 @@ def test_gc_pause_restores_the_collector() -> None:
         assert not gc.isenabled()  # was off: stays off
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("built", "frozen"),
+    [(2 * FREEZE_AFTER, True), (100, False)],  # keep freezes only a bulk build
+)
+def test_gc_pause_keep_freezes_a_bulk_build(built: int, frozen: bool) -> None:
+    assert gc.get_freeze_count() == 0
+    try:
+        with gc_paused(keep=True):
+            kept = [[] for _ in range(built)]  # lists are tracked by the collector
+        assert (gc.get_freeze_count() >= len(kept)) is frozen
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+def test_gc_pause_age_moves_the_build_to_the_oldest_generation_unfrozen() -> None:
+    with gc_paused(age=True):
+        young = [[] for _ in range(1000)]
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(x) in oldest for x in young)  # aged, still collectable (not frozen)

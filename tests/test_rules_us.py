@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
-
 import pytest
+from booking_support import D, booking, t
 
 from taxmargin.booking import (
-    Booking,
     Disposal,
     FundingPayment,
     IncomeItem,
@@ -27,14 +24,6 @@ from taxmargin.rules.params import PARAMS, params_for
 from taxmargin.rules.us import form8949_box, tax_year
 
 
-def D(text: str) -> Decimal:
-    return Decimal(text)
-
-
-def t(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
 def src(line: int, path: str = "x.csv") -> SourceRef:
     return SourceRef(path, line)
 
@@ -44,13 +33,6 @@ def disp(acquired: str, disposed: str, *, line: int = 1, lot_line: int = 100, ac
     return Disposal(account=account, asset=asset, quantity=D(qty), acquired=t(acquired), disposed=t(disposed),
                     proceeds_usd=D(proceeds), basis_usd=D(basis), sources=(src(line), src(lot_line)),
                     **kw)  # type: ignore[arg-type]
-
-
-def booking(**kw: object) -> Booking:
-    base: dict[str, object] = {"disposals": (), "income": (), "interest": (), "funding_paid": (),
-                               "open_lots": (), "open_shorts": (), "liabilities": (), "diagnostics": ()}
-    base.update(kw)
-    return Booking(**base)  # type: ignore[arg-type]
 
 
 def profile(**kw: object) -> Profile:

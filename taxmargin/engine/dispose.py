@@ -22,7 +22,7 @@ from taxmargin.engine.consume import (
     named_lots,
     take_ordered,
 )
-from taxmargin.engine.frozen import positional
+from taxmargin.frozen import positional
 from taxmargin.engine.lots import Lot, ShortLot
 from taxmargin.engine.pool import Pool
 from taxmargin.engine.state import UNIVERSAL, ZERO, State
@@ -44,7 +44,7 @@ __all__ = [
 
 #: ``Disposal(account, asset, quantity, acquired, disposed, proceeds_usd, basis_usd,
 #: purpose, short_sale, liquidation, missing_basis, term_override, sources, event_id,
-#: lot_id)``, every field positional, faster (``taxmargin.engine.frozen``): one per
+#: lot_id)``, every field positional, faster (``taxmargin.frozen``): one per
 #: lot consumed, the engine's hot path.
 make_disposal = positional(Disposal)
 #: ``IncomeItem(time, account, asset, quantity, usd_value, kind, source)``, positional.

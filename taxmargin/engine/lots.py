@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from taxmargin.engine.frozen import positional
+from taxmargin.frozen import positional
 from taxmargin.models import SourceRef
 
 __all__ = ["Lot", "ShortLot", "make_lot", "more_than_one_year"]
@@ -43,7 +43,7 @@ class Lot:
 
 #: ``Lot(serial, seq, lot_id, account, quantity, basis_usd, acquired, unit_basis_usd,
 #: sources, missing_basis, from_liquidation)``, every field positional, faster
-#: (``taxmargin.engine.frozen``): lots are created on the engine's hottest path.
+#: (``taxmargin.frozen``): lots are created on the engine's hottest path.
 make_lot = positional(Lot)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from taxmargin.booking import Disposal, Term
-from taxmargin.engine.frozen import positional
+from taxmargin.frozen import positional
 
 __all__ = ["YearRow", "make_year_row"]
 
@@ -29,5 +29,5 @@ class YearRow:
 
 
 #: ``YearRow(disposal, date_acquired, date_sold, term, box)``, positional, faster
-#: (``taxmargin.engine.frozen``): one per Form 8949 row.
+#: (``taxmargin.frozen``): one per Form 8949 row.
 make_year_row = positional(YearRow)

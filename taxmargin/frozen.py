@@ -1,10 +1,11 @@
-"""Fast positional constructors for frozen, slotted dataclasses (issue 6, performance).
+"""Fast constructors for frozen, slotted dataclasses (issue 6, performance).
 
 The ``__init__`` that ``dataclasses`` generates for a frozen class sets every field with
 ``object.__setattr__(self, name, value)`` (the class's own ``__setattr__`` refuses), which
 makes creating a value with many fields several times slower than creating a tuple. The
 engine, the rules and the form builder create one or more such values per Form 8949 row
-(``Disposal``, ``Lot``, ``YearRow``, ``Form8949Row``), a million of each for a large year.
+(``Disposal``, ``Lot``, ``YearRow``, ``Form8949Row``), a million of each for a large year,
+and the codec and the ledger load build a million events (``taxmargin.codec_build``).
 
 :func:`positional` builds, once per class, a plain function taking every field
 positionally in field order that creates the instance with ``object.__new__`` and stores
@@ -19,10 +20,10 @@ whose ``__init__`` does nothing else are accepted: frozen, slotted, every field 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["positional"]
+__all__ = ["builder", "positional"]
 
 T = TypeVar("T")
 
@@ -56,10 +57,11 @@ def _twin(cls: type) -> type | None:
     return twin
 
 
-def _source(cls: type, names: list[str], twin: type | None, namespace: dict[str, Any]) -> str:
-    """The text of ``make``: set every slot on a new twin and turn it into ``cls``; or,
-    without a twin, set every slot through ``cls``'s own slot descriptors."""
-    lines = [f"def make({', '.join(names)}):"]
+def _source(cls: type, params: list[str], names: list[str], twin: type | None, namespace: dict[str, Any]) -> str:
+    """The text of ``make(*params)``: set every field of ``names`` on a new twin and turn
+    it into ``cls``; or, without a twin, set every slot through ``cls``'s own slot
+    descriptors. Parameters that are not fields of ``cls`` are ignored."""
+    lines = [f"def make({', '.join(params)}):"]
     if twin is not None:
         namespace["_twin"] = twin
         lines.append("    self = _new(_twin)")
@@ -68,20 +70,20 @@ def _source(cls: type, names: list[str], twin: type | None, namespace: dict[str,
     else:
         lines.append("    self = _new(_cls)")
         for index, name in enumerate(names):
-            descriptor = None
-            for klass in cls.__mro__:  # the slot lives on the class that declares the field
-                descriptor = klass.__dict__.get(name)
-                if descriptor is not None:
-                    break
+            descriptor = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
+            if type(descriptor).__name__ != "member_descriptor":  # the field is not a slot
+                raise TypeError(f"{cls.__name__}.{name} is not a slot")
             namespace[f"_set{index}"] = descriptor.__set__  # type: ignore[union-attr]
             lines.append(f"    _set{index}(self, {name})")
     lines.append("    return self")
     return "\n".join(lines)
 
 
-def positional(cls: type[T]) -> Callable[..., T]:
-    """A constructor ``make(field_1, ..., field_n) -> cls`` (every field, in field order)
-    equal in effect to ``cls(field_1, ..., field_n)`` for the classes :func:`_check` allows.
+def builder(cls: type[T], params: Sequence[str]) -> Callable[..., T]:
+    """A constructor ``make(*params) -> cls`` for the classes :func:`_check` allows, where
+    ``params`` names every field of ``cls`` (in any order) and may name others, which are
+    ignored (the codec builds every event type from one parameter list); raises
+    ``TypeError`` for a class it cannot build or a field missing from ``params``.
 
     A class with no base of its own is built as a plain twin with the same slots whose
     fields are set by ordinary attribute stores, then given ``cls`` as its class (CPython
@@ -89,9 +91,18 @@ def positional(cls: type[T]) -> Callable[..., T]:
     the value is then exactly a ``cls`` built by its constructor, frozen from then on,
     at about 0.3 us for 15 fields against 0.8 us through the slot descriptors."""
     names = _check(cls)
+    missing = set(names) - set(params)
+    if missing:
+        raise TypeError(f"{cls.__name__}: no parameter for {', '.join(sorted(missing))}")
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    exec(_source(cls, names, _twin(cls), namespace), namespace)  # noqa: S102 - code from field names only
+    exec(_source(cls, list(params), names, _twin(cls), namespace), namespace)  # noqa: S102 - names only
     make: Callable[..., T] = namespace["make"]
     make.__qualname__ = make.__name__ = f"make_{cls.__name__}"
-    make.__doc__ = f"``{cls.__name__}({', '.join(names)})``, positional only (taxmargin.engine.frozen)."
+    make.__doc__ = f"``{cls.__name__}({', '.join(names)})`` from ``({', '.join(params)})`` (taxmargin.frozen)."
     return make
+
+
+def positional(cls: type[T]) -> Callable[..., T]:
+    """A constructor ``make(field_1, ..., field_n) -> cls`` (every field, in field order)
+    equal in effect to ``cls(field_1, ..., field_n)`` (:func:`builder`)."""
+    return builder(cls, _check(cls))
