@@ -20,6 +20,7 @@ whose ``__init__`` does nothing else are accepted: frozen, slotted, every field 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -37,10 +38,10 @@ def _check(cls: type) -> list[str]:
         raise TypeError(f"{cls.__name__} must be a frozen dataclass with slots")
     if hasattr(cls, "__post_init__"):
         raise TypeError(f"{cls.__name__} has a __post_init__: use its constructor")
-    fields = dataclasses.fields(cls)
-    if any(not f.init for f in fields) or len(fields) != len(getattr(cls, "__dataclass_fields__")):
-        raise TypeError(f"{cls.__name__} has fields outside __init__ (init=False or InitVar)")
-    return [f.name for f in fields]
+    names = [f.name for f in dataclasses.fields(cls)]  # ClassVars are not fields
+    if list(inspect.signature(cls).parameters) != names:  # init=False fields, InitVars
+        raise TypeError(f"{cls.__name__}'s __init__ does not take exactly its fields")
+    return names
 
 
 def _twin(cls: type) -> type | None:
