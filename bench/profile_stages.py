@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
-    from taxmargin import api
+    from taxmargin import api, pipeline
     from taxmargin.importers import LAYOUTS
     from taxmargin.importers.base import detect_layout, load_file
     from taxmargin.ledger import Ledger
@@ -77,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         prof.run("ledger.store", store)
         del result, file
         events, prices = prof.run("ledger.load", lambda: api.load_events(db))
-        for attr, name in (("match_transfers", "transfers"), ("price_events", "pricing"), ("book", "booking"),
-                           ("tax_year", "tax_year"), ("build_forms", "build_forms")):
-            fn = getattr(api, attr)
-            setattr(api, attr, lambda *a, _fn=fn, _name=name, **k: prof.run(_name, lambda: _fn(*a, **k)))
+        for attr, name in (("match_transfers", "transfers"), ("price_events", "pricing"),
+                           ("book_until", "booking"), ("tax_year", "tax_year"), ("build_forms", "build_forms")):
+            fn = getattr(pipeline, attr)  # the names compute_report looks up
+            setattr(pipeline, attr, lambda *a, _fn=fn, _name=name, **k: prof.run(_name, lambda: _fn(*a, **k)))
         report = api.compute_report(events, prices, Profile(), args.year)
         for fmt in args.formats.split(","):
             prof.run(f"render.{fmt}", lambda fmt=fmt: render(report.forms, out_dir, [fmt]))

@@ -108,9 +108,9 @@ def _timed(watch: Stopwatch, name: str, fn: Callable[..., T]) -> Callable[..., T
 
 def cmd_report(args: argparse.Namespace, watch: Stopwatch) -> dict[str, Any]:
     """``api.compute_report`` itself, with its stage functions wrapped by timers (the
-    wrappers replace the names ``compute_report`` looks up in ``taxmargin.api``), so the
+    wrappers replace the names it looks up in ``taxmargin.pipeline``), so the
     stages are exactly the CLI's; what is left of its time is reported as ``report.glue``."""
-    from taxmargin import api
+    from taxmargin import api, pipeline
     from taxmargin.profile import Profile
     from taxmargin.reports.writers import render
 
@@ -119,9 +119,9 @@ def cmd_report(args: argparse.Namespace, watch: Stopwatch) -> dict[str, Any]:
     events, prices = watch.run("ledger.load", lambda: api.load_events(args.ledger))
     if args.gc_freeze:  # experiment: keep the loaded events out of every later full collection
         gc.freeze()
-    for attr, name in (("match_transfers", "transfers"), ("price_events", "pricing"), ("book", "booking"),
+    for attr, name in (("match_transfers", "transfers"), ("price_events", "pricing"), ("book_until", "booking"),
                        ("tax_year", "tax_year"), ("build_forms", "build_forms")):
-        setattr(api, attr, _timed(watch, name, getattr(api, attr)))
+        setattr(pipeline, attr, _timed(watch, name, getattr(pipeline, attr)))
     before = len(watch.stages)
     report = watch.run("report.compute", lambda: api.compute_report(
         events, prices, profile, args.year, method=args.method or None))

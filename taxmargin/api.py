@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from taxmargin.gcpause import gc_paused
-from taxmargin.engine import EngineOptions, book
-from taxmargin.errors import Diagnostic, InputError
+from taxmargin.errors import InputError
 from taxmargin.fanout import render_parallel
 from taxmargin.importers.base import (
     AUTHORITY_DEFAULT,
@@ -38,15 +35,21 @@ from taxmargin.importers.base import (
 from taxmargin.importers.generic import GenericCsv
 from taxmargin.ledger import ImportRecord, Ledger
 from taxmargin.ledger_stream import STREAM_BYTES, StreamStore
-from taxmargin.models import EventBase, SourceRef, Transfer
-from taxmargin.policies import plan_from_profile
-from taxmargin.pricing import PricePoint, price_events
-from taxmargin.profile import METHODS, Profile
-from taxmargin.reports.build import build_forms
+from taxmargin.models import EventBase, Transfer
+from taxmargin.pipeline import (
+    Prepared,
+    Progress,
+    Report,
+    check_method,
+    compute_report,
+    finish_year,
+    prepare_years,
+    year_end,
+)
+from taxmargin.pricing import PricePoint
+from taxmargin.profile import Profile
 from taxmargin.reports.forms import TaxForms
 from taxmargin.reports.writers import FORMATS, RENDERERS, render
-from taxmargin.rules.us import tax_year
-from taxmargin.transfers import match_transfers
 
 if TYPE_CHECKING:
     from taxmargin.check import CheckReport
@@ -62,6 +65,11 @@ __all__ = [
     "load_events",
     "year_end",
     "compute_report",
+    "prepare_years",
+    "finish_year",
+    "Prepared",
+    "Progress",
+    "Report",
     "report_from_ledger",
     "parse_formats",
     "available_formats",
@@ -78,8 +86,6 @@ __all__ = [
 
 DEFAULT_LEDGER = Path("taxmargin.db")
 
-#: Called with (events booked, events to book) while booking a large ledger (progress bar).
-Progress = Callable[[int, int], None]
 
 
 # ---- import ---------------------------------------------------------------------------------
@@ -217,107 +223,8 @@ def check_ledger(path: Path) -> LedgerCheck:
 # ---- report ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
-    """A computed year: the forms and the pricing assumptions behind them."""
-
-    forms: TaxForms
-    assumptions: tuple[str, ...]
-
-
-def check_method(method: str | None) -> str | None:
-    """``--method``: one of fifo, lifo, hifo, spec-id (interfaces.md §1)."""
-    if method is not None and method not in METHODS:
-        raise InputError(f"--method: {method!r} is not one of {', '.join(METHODS)}")
-    return method
-
-
-def year_end(year: int, zone: ZoneInfo) -> datetime:
-    """The first instant of ``year + 1`` in the profile zone, as UTC (tax-rules.md §6.3):
-    events from then on belong to later years and are not booked."""
-    return datetime(year + 1, 1, 1, tzinfo=zone).astimezone(timezone.utc)
-
-
-def _stage_diagnostics(
-    found: Iterable[Diagnostic], events: Sequence[EventBase], year: int, zone: ZoneInfo
-) -> list[Diagnostic]:
-    """Transfer and pricing notes that can concern the report: an unmatched transfer of
-    this year; a missing price of any event up to the year end (a lot bought years ago is
-    sold now). The rules then drop those dated only in other years (``rules.yeardiag``)."""
-    found = list(found)
-    if not found:
-        return []
-    wanted = {d.source for d in found if d.source is not None}
-    years: dict[SourceRef, int] = {}
-    for event in events:
-        if event.source in wanted:
-            years.setdefault(event.source, event.time.astimezone(zone).year)
-    kept = []
-    for diag in found:
-        made = years.get(diag.source) if diag.source is not None else year
-        if made is None or made > year or (diag.code.startswith("unmatched-") and made != year):
-            continue
-        kept.append(diag)
-    return kept
-
-
-def _merge(ours: Sequence[Diagnostic], engine: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
-    """Our notes, then the engine's, each (code, source, message) once; the engine's own
-    ``missing-price`` note on a row we already named is dropped (one gap, one line)."""
-    priced_gaps = {d.source for d in ours if d.code == "missing-price"}
-    seen: set[tuple[str, SourceRef | None, str]] = set()
-    out: list[Diagnostic] = []
-    for index, diag in enumerate((*ours, *engine)):
-        key = (diag.code, diag.source, diag.message)
-        repeated_gap = index >= len(ours) and diag.code == "missing-price" and diag.source in priced_gaps
-        if key not in seen and not repeated_gap:
-            seen.add(key)
-            out.append(diag)
-    return tuple(out)
-
-
 def _step(progress: Progress, total: int, done: int) -> None:
     progress(done, total)
-
-
-def compute_report(
-    events: Sequence[EventBase],
-    prices: Sequence[PricePoint],
-    profile: Profile,
-    year: int,
-    *,
-    method: str | None = None,
-    progress: Progress | None = None,
-) -> Report:
-    """The whole pipeline from stored events to the year's forms; pure (no I/O).
-
-    Transfers are matched and events priced over the whole ledger (a lot bought years ago
-    needs its basis); the engine books everything before the first instant of ``year + 1``
-    in the profile's zone; the rules select the year's items."""
-    check_method(method)
-    until = year_end(year, profile.zone)
-    # no reference cycles are built; what is built is aged, not scanned (taxmargin/gcpause.py)
-    with gc_paused(age=True):
-        matched, transfer_notes = match_transfers(events)
-        priced = price_events(matched, prices)
-        del matched
-        plan = plan_from_profile(profile, method)
-        total = sum(1 for e in priced.events if e.time < until) if progress is not None else 0
-        step = None if progress is None else partial(_step, progress, total)
-        booking = book(priced.events, plan, EngineOptions.from_profile(profile), until=until, progress=step)
-        if progress is not None:
-            progress(total, total)
-        notes = _stage_diagnostics((*transfer_notes, *priced.diagnostics), priced.events, year, profile.zone)
-        assumptions = priced.assumptions
-        del priced
-        options = booking.options + tuple(
-            (f"pricing_{i}", text) for i, text in enumerate(assumptions, start=1)
-        )
-        booking = dataclasses.replace(booking, diagnostics=_merge(notes, booking.diagnostics), options=options)
-        year_data = tax_year(booking, profile, year, method=method)
-        del booking  # earlier years' disposals are not needed by the forms (memory, issue 6)
-        forms = build_forms(year_data, profile)
-    return Report(forms, assumptions)
 
 
 def report_from_ledger(

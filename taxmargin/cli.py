@@ -19,11 +19,22 @@ from typing import Annotated
 import typer
 
 from taxmargin import api
-from taxmargin.cli_output import errors, fail, print_check, print_import, print_report_notes, print_summary, say
+from taxmargin.cli_output import (
+    captured,
+    errors,
+    fail,
+    print_check,
+    print_import,
+    print_report_notes,
+    print_summary,
+    replay,
+    say,
+)
 from taxmargin.errors import InputError, LedgerError, NotSupported, TaxMarginError
 from taxmargin.ledger import Ledger
 from taxmargin.models import EventBase
 from taxmargin.profile import Profile, load_profile
+from taxmargin.yearfork import run_years
 
 __all__ = ["app", "main", "entry"]
 
@@ -154,11 +165,19 @@ def _progress(label: str = "booking events", *, show: bool = True) -> api.Progre
 
 @app.command("report")
 def report_command(
-    year: Annotated[int, typer.Option("--year", help="Tax year, e.g. 2025.", min=2009, max=2099)],
+    year: Annotated[
+        list[int],
+        typer.Option("--year", help="Tax year, e.g. 2025; repeat it for several years (booked once).",
+                     min=2009, max=2099),
+    ],
     ledger: LedgerOpt = api.DEFAULT_LEDGER,
     profile: ProfileOpt = None,
     method: MethodOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Output folder (default ./taxmargin-YYYY/).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default ./taxmargin-YYYY/; with several years, one "
+                                   "taxmargin-YYYY/ folder per year inside it)."),
+    ] = None,
     formats: Annotated[
         str | None, typer.Option("--format", help="Comma-separated: pdf,xlsx,json,csv,txf (default: all).")
     ] = None,
@@ -169,10 +188,22 @@ def report_command(
     if missing and explicit:
         raise InputError(f"--format: this installation has no renderer for {', '.join(missing)}")
     api.check_method(method)
-    report = api.report_from_ledger(ledger, _profile(profile), year, method=method, progress=_progress())
-    target = out if out is not None else Path(f"taxmargin-{year}")
-    large = len(report.forms.form_8949.rows) >= PROGRESS_ROWS
-    written = api.write_reports(report.forms, target, have, progress=_progress("writing reports", show=large))
+    years = sorted(set(year))
+    if len(years) == 1:
+        report = api.report_from_ledger(ledger, _profile(profile), years[0], method=method, progress=_progress())
+        large = len(report.forms.form_8949.rows) >= PROGRESS_ROWS
+        target = out if out is not None else Path(f"taxmargin-{years[0]}")
+        _write_and_print(report, target, have, missing, _progress("writing reports", show=large))
+        return
+    code = _report_years(years, ledger, _profile(profile), method, out, have, missing)
+    if code:
+        raise typer.Exit(code)
+
+
+def _write_and_print(report: api.Report, target: Path, have: Sequence[str], missing: Sequence[str],
+                     progress: api.Progress | None) -> None:
+    """Write one year's files into ``target`` and print its summary, notes and files."""
+    written = api.write_reports(report.forms, target, have, progress=progress)
     print_summary(report.forms)
     print_report_notes(report)
     say(f"Wrote {len(written)} file{'' if len(written) == 1 else 's'} to {target}/:", style="bold")
@@ -180,6 +211,29 @@ def report_command(
         say(f"  {path.name}")
     for name in missing:
         say(f"  (no {name} renderer in this installation; skipped)", style="dim")
+
+
+def _report_years(years: Sequence[int], ledger: Path, profile: Profile, method: str | None, out: Path | None,
+                  have: Sequence[str], missing: Sequence[str]) -> int:
+    """``report`` with several ``--year``: one load and one booking for all of them
+    (``pipeline.prepare_years``), then each year's forms, files and summary, in year order,
+    the years shared between two processes where that pays (``taxmargin.yearfork``). Each
+    year is what ``report --year YYYY`` alone gives; a year that cannot be done prints its
+    error and the others are still written (exit status 2)."""
+    events, prices = api.load_events(ledger)
+    prepared = api.prepare_years(events, prices, profile, years, method=method, progress=_progress())
+    del events, prices
+
+    def one(year: int) -> int:
+        target = (out if out is not None else Path(".")) / f"taxmargin-{year}"
+        try:
+            _write_and_print(api.finish_year(prepared, year), target, have, missing, None)
+        except (InputError, LedgerError, NotSupported) as exc:
+            fail(str(exc))  # the messages name the year
+            return 2
+        return 0
+
+    return run_years(years, prepared.weights, one, captured, replay)
 
 
 def default_year(events: Sequence[EventBase], profile: Profile, today: date | None = None) -> int:

@@ -8,7 +8,10 @@ never wrapped (``soft_wrap``): each
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TextIO
 
 from rich.console import Console
 
@@ -17,10 +20,53 @@ from taxmargin.errors import Diagnostic, Severity
 from taxmargin.money import fmt_money
 from taxmargin.reports.forms import TaxForms
 
-__all__ = ["console", "errors", "say", "fail", "print_check", "print_import", "print_summary", "print_report_notes"]
+__all__ = ["captured", "console", "errors", "replay", "say", "fail", "print_check", "print_import", "print_summary",
+           "print_report_notes"]
 
 console = Console(highlight=False, soft_wrap=True, emoji=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+
+class Captured:
+    """Text printed while :func:`captured` was active: (standard output, standard error)."""
+
+    def __init__(self) -> None:
+        self.out, self.err = io.StringIO(), io.StringIO()
+
+    def texts(self) -> tuple[str, str]:
+        return self.out.getvalue(), self.err.getvalue()
+
+
+def _like(model: Console, file: TextIO) -> Console:
+    """A console printing into ``file`` exactly what ``model`` prints (terminal or not,
+    colours, width)."""
+    return Console(file=file, force_terminal=model.is_terminal, color_system=model.color_system,  # type: ignore[arg-type]
+                   width=model.width, no_color=model.no_color, highlight=False, soft_wrap=True, emoji=False)
+
+
+@contextmanager
+def captured() -> Iterator[Captured]:
+    """Print into a buffer instead of the terminal inside the block (``report`` with several
+    years prints them in order from two processes, ``taxmargin.yearfork``); the text,
+    styles included, is what the real consoles would have printed."""
+    global console, errors
+    saved = console, errors
+    buffer = Captured()
+    console, errors = _like(saved[0], buffer.out), _like(saved[1], buffer.err)
+    try:
+        yield buffer
+    finally:
+        console, errors = saved
+
+
+def replay(out: str, err: str) -> None:
+    """Print text captured by :func:`captured` (in this or another process)."""
+    for stream, text in ((console.file, out), (errors.file, err)):
+        if text:
+            stream.write(text)
+            stream.flush()
+
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 

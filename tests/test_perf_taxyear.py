@@ -17,7 +17,7 @@ from forms_strategies import SETTINGS, SOURCES, ZONES, disposals
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taxmargin import api
+from taxmargin import api, pipeline
 from taxmargin.booking import Booking, Disposal, Term
 from taxmargin.errors import Diagnostic, Severity
 from taxmargin.models import SourceRef
@@ -104,7 +104,7 @@ def test_merge_keeps_the_first_of_each_note() -> None:
     ours = [Diagnostic(Severity.WARNING, "missing-price", "no price", src)]
     engine = [Diagnostic(Severity.WARNING, "missing-price", "engine words", src),
               Diagnostic(Severity.INFO, "x", "m", None), Diagnostic(Severity.INFO, "x", "m", None)]
-    assert api._merge(ours, engine) == (ours[0], engine[1])
+    assert pipeline._merge(ours, engine) == (ours[0], engine[1])
 
 
 @SETTINGS

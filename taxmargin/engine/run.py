@@ -7,7 +7,8 @@ function: same events (in any input order), plan and options -> the same Booking
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,7 @@ from taxmargin.engine.spot import (
 )
 from taxmargin.engine.state import ZERO, State
 from taxmargin.engine.trade import FEE_RULE, book_trade
-from taxmargin.errors import Severity
+from taxmargin.errors import Diagnostic, Severity
 from taxmargin.gcpause import gc_paused
 from taxmargin.models import (
     Borrow,
@@ -52,7 +53,7 @@ from taxmargin.models import (
 )
 from taxmargin.policies import MethodPlan
 
-__all__ = ["PROGRESS_EVERY", "book"]
+__all__ = ["PROGRESS_EVERY", "book", "book_until"]
 
 #: ``progress(n)`` is called after every this many events.
 PROGRESS_EVERY = 10_000
@@ -125,24 +126,66 @@ def book(
     instant of the next tax year: open positions are then as of the year end).
     ``progress(n)`` is called every :data:`PROGRESS_EVERY` events.
     """
-    chosen = [ev for ev in events if until is None or ev.time < until]
+    return book_until(events, plan, options, (until,), progress=progress)[0]
+
+
+@gc_paused()
+def book_until(
+    events: Iterable[EventBase],
+    plan: MethodPlan,
+    options: EngineOptions,
+    ends: Sequence[datetime | None],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> list[Booking]:
+    """One pass over ``events`` giving, for each of the ascending ``ends``, the booking
+    :func:`book` gives with ``until=end`` (a ``None`` end, only last: no limit).
+
+    This holds because the engine is causal: booking an event reads only the state left by
+    the events before it in booking order, which starts with the time, so the events
+    before ``end`` are a prefix of the order and the state after that prefix is the state
+    ``book(until=end)`` ends with. Each booking is taken from that state without changing
+    it (:func:`_result`). The fees attached to a trade (``liqfees.attached_fees``) are
+    grouped by whole second, and an end is a whole second (a year's first instant), so no
+    group straddles an end. ``taxmargin report`` with several ``--year`` books once this
+    way; a property test checks each result against :func:`book`.
+    """
+    if any(end is None for end in ends[:-1]) or any(
+        a is not None and b is not None and b < a for a, b in zip(ends, ends[1:])
+    ):
+        raise ValueError("book_until: the ends must ascend, with None only last")
+    if any(end is not None and end.microsecond for end in ends):
+        raise ValueError("book_until: an end must be a whole second (fees are grouped by second)")
+    last = ends[-1] if ends else None
+    chosen = [ev for ev in events if last is None or ev.time < last]
     chosen.sort(key=_order)
     st = State(plan, options)
     extra, fee_rows = attached_fees(chosen)
     handlers = _HANDLERS
-    for index, ev in enumerate(chosen):
-        cls = type(ev)
-        if cls is Trade:
-            book_trade(st, ev, extra.get(index, ZERO) if extra else ZERO)  # type: ignore[arg-type]
-        else:
-            handler = handlers.get(cls)
-            if handler is not None:
-                handler(st, ev)
+    results: list[Booking] = []
+    start = 0
+    for end in ends:
+        stop = len(chosen) if end is None else bisect_left(chosen, end, lo=start, key=_time)
+        for index in range(start, stop):
+            ev = chosen[index]
+            cls = type(ev)
+            if cls is Trade:
+                book_trade(st, ev, extra.get(index, ZERO) if extra else ZERO)  # type: ignore[arg-type]
             else:
-                _dispatch(st, ev, extra.get(index, ZERO), fee_rows.get(index))
-        if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
-            progress(index + 1)
-    return _result(st)
+                handler = handlers.get(cls)
+                if handler is not None:
+                    handler(st, ev)
+                else:
+                    _dispatch(st, ev, extra.get(index, ZERO), fee_rows.get(index))
+            if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
+                progress(index + 1)
+        results.append(_result(st))
+        start = stop
+    return results
+
+
+def _time(ev: EventBase) -> datetime:
+    return ev.time
 
 
 def _options(st: State) -> tuple[tuple[str, str], ...]:
@@ -156,12 +199,16 @@ def _options(st: State) -> tuple[tuple[str, str], ...]:
 
 
 def _result(st: State) -> Booking:
+    """The booking of the state so far; ``st`` is not changed (:func:`book_until` goes on
+    booking after it)."""
+    diagnostics = list(st.diagnostics)
     if st.options.pool_by == "universal":
         late = [d for d in st.disposals if d.disposed >= ACCOUNT_POOLS_FROM]
         if late:
-            st.diag(Severity.WARNING, "universal-pool",
-                    f"{len(late)} disposals on or after 2025-01-01 use universal pooling, "
-                    "which is not allowed from 2025 (tax-rules.md §5.1)", late[0].sources[0])
+            diagnostics.append(Diagnostic(
+                Severity.WARNING, "universal-pool",
+                f"{len(late)} disposals on or after 2025-01-01 use universal pooling, "
+                "which is not allowed from 2025 (tax-rules.md §5.1)", late[0].sources[0]))
     pools = sorted(st.pools.values(), key=lambda pool: (pool.account, pool.asset))
     lots = sorted(
         ((lot, pool.asset) for pool in pools for lot in pool.lots.values()),
@@ -186,6 +233,6 @@ def _result(st: State) -> Booking:
             Liability(pool.account, pool.asset, pool.liability)
             for pool in pools if pool.liability != 0
         ),
-        diagnostics=tuple(st.diagnostics),
+        diagnostics=tuple(diagnostics),
         options=_options(st),
     )
