@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from taxmargin.errors import InputError
 
@@ -47,6 +47,7 @@ __all__ = [
     "Policy",
     "SortKey",
     "SpecificId",
+    "fifo_entry",
     "heap_entry",
     "micros",
     "plan_from_profile",
@@ -95,13 +96,8 @@ class Policy(Protocol):
 class Fifo:
     """First in, first out [REG1012 (j)(3)(i)]: (acquired, creation order)."""
 
-    @property
-    def name(self) -> str:
-        return "fifo"
-
-    @property
-    def uses_named_lots(self) -> bool:
-        return False
+    name: ClassVar[str] = "fifo"
+    uses_named_lots: ClassVar[bool] = False
 
     def key(self, lot: LotFacts) -> SortKey:
         return ((lot.acquired - _EPOCH) // _MICRO, lot.seq)  # (micros(acquired), seq)
@@ -111,13 +107,8 @@ class Fifo:
 class Lifo:
     """Last in, first out: latest acquired first, ties by latest created."""
 
-    @property
-    def name(self) -> str:
-        return "lifo"
-
-    @property
-    def uses_named_lots(self) -> bool:
-        return False
+    name: ClassVar[str] = "lifo"
+    uses_named_lots: ClassVar[bool] = False
 
     def key(self, lot: LotFacts) -> SortKey:
         return (-((lot.acquired - _EPOCH) // _MICRO), -lot.seq)  # (-micros(acquired), -seq)
@@ -127,13 +118,8 @@ class Lifo:
 class Hifo:
     """Highest basis per unit (purchase fees included) first; ties by earliest acquired."""
 
-    @property
-    def name(self) -> str:
-        return "hifo"
-
-    @property
-    def uses_named_lots(self) -> bool:
-        return False
+    name: ClassVar[str] = "hifo"
+    uses_named_lots: ClassVar[bool] = False
 
     def key(self, lot: LotFacts) -> SortKey:
         return (-lot.unit_basis_usd, (lot.acquired - _EPOCH) // _MICRO, lot.seq)
@@ -143,13 +129,8 @@ class Hifo:
 class SpecificId:
     """The lots the disposal names (in that order), then FIFO for any remainder."""
 
-    @property
-    def name(self) -> str:
-        return "spec-id"
-
-    @property
-    def uses_named_lots(self) -> bool:
-        return True
+    name: ClassVar[str] = "spec-id"
+    uses_named_lots: ClassVar[bool] = True
 
     def key(self, lot: LotFacts) -> SortKey:
         return (micros(lot.acquired), lot.seq)
@@ -161,7 +142,9 @@ class SpecificId:
 HeapEntry = tuple[Any, ...]
 
 
-def _fifo_entry(lot: LotFacts, serial: int) -> HeapEntry:
+def fifo_entry(lot: LotFacts, serial: int) -> HeapEntry:
+    """The FIFO (and spec-ID) heap entry, ``(micros(acquired), seq, serial)``: also the
+    entry of a pool's time index (``engine.pool``), which reuses it."""
     return ((lot.acquired - _EPOCH) // _MICRO, lot.seq, serial)
 
 
@@ -177,7 +160,7 @@ def heap_entry(policy: Policy) -> Callable[[LotFacts, int], HeapEntry]:
     """The function ``(lot, serial) -> (*policy.key(lot), serial)``: written out for the
     built-in policies (the engine makes one per lot and heap), generic otherwise."""
     if isinstance(policy, (Fifo, SpecificId)):
-        return _fifo_entry
+        return fifo_entry
     if isinstance(policy, Lifo):
         return _lifo_entry
     if isinstance(policy, Hifo):

@@ -61,12 +61,12 @@ def book_pnl(st: State, ev: RealizedPnl) -> None:
     """Book a realized P&L settlement (§4.7(1), (4), (5)). A fee in the settlement asset
     changes the units that move; any other crypto fee is disposed of on its own (§4.6);
     either way its USD value reduces the P&L."""
-    sides = _one_side(st, ev)
-    if sides is None:
-        return
-    gain_side, loss_side = sides
+    received, sent = ev.received, ev.sent  # _one_side(), inlined (same checks, same error)
+    gain_side = received if received is not None and received.quantity > 0 else None
+    loss_side = sent if sent is not None and sent.quantity > 0 else None
     side = gain_side if gain_side is not None else loss_side
-    if side is None:
+    if side is None or (gain_side is not None and loss_side is not None):
+        _one_side(st, ev)
         return
     value = ev.usd_value  # st.main_usd(ev, side), its usual answer inlined
     if value is None:

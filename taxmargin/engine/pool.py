@@ -32,7 +32,7 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from taxmargin.engine.lots import Lot, ShortLot
-from taxmargin.policies import POLICIES, HeapEntry, LotFacts, Policy, heap_entry, micros
+from taxmargin.policies import POLICIES, HeapEntry, LotFacts, Policy, fifo_entry, heap_entry, micros
 
 __all__ = ["Pool", "PoolKey"]
 
@@ -45,13 +45,13 @@ class Pool:
     """Mutable state of one pool; owned by one ``book`` call (never shared)."""
 
     __slots__ = (
-        "_heaps",
-        "_keyed",
+                "_keyed",
         "_stale",
         "account",
         "asset",
         "by_id",
         "by_time",
+        "heaps",
         "held",
         "liability",
         "lots",
@@ -72,7 +72,8 @@ class Pool:
         self.unspent = ZERO  # borrowed units still in the account (not sold, not moved)
         self.shorts: deque[ShortLot] = deque()  # open shorts, oldest first
         self.short_qty = ZERO
-        self._heaps: dict[str, list[HeapEntry]] = {}
+        #: policy name -> its heap (``heap``; ``consume.take_ordered`` reads it directly)
+        self.heaps: dict[str, list[HeapEntry]] = {}
         #: every heap with its policy's entry function (what ``add`` pushes onto)
         self._keyed: list[tuple[list[HeapEntry], Callable[[LotFacts, int], HeapEntry]]] = []
         #: SortedList[(micros, seq, serial)] of the lots, None until a delivery needs it
@@ -93,13 +94,17 @@ class Pool:
                 by_id[lot.lot_id] = [serial]
             else:
                 serials.append(serial)
+        fifo: HeapEntry | None = None
         for heap, entry in self._keyed:
-            heapq.heappush(heap, entry(lot, serial))
+            item = entry(lot, serial)
+            heapq.heappush(heap, item)
+            if entry is fifo_entry:
+                fifo = item  # (micros(acquired), seq, serial): the time index's entry too
         if self.by_time is not None:
             if self._stale > len(self.lots) + 32:
                 self._index_open_lots()  # the new lot included
             else:
-                self.by_time.add((micros(lot.acquired), lot.seq, serial))
+                self.by_time.add(fifo if fifo is not None else (micros(lot.acquired), lot.seq, serial))
 
     def close(self, serial: int) -> Lot:
         """Remove an open lot entirely (the indexes forget it lazily)."""
@@ -173,9 +178,9 @@ class Pool:
         """The heap of ``policy`` in this pool (built on first use, rebuilt when it holds
         too many consumed entries). Callers pop entries of consumed lots, nothing else."""
         name = policy.name
-        heap = self._heaps.get(name)
+        heap = self.heaps.get(name)
         if heap is None:
-            heap = self._heaps[name] = []
+            heap = self.heaps[name] = []
             self._keyed.append((heap, heap_entry(policy)))
         elif len(heap) <= 2 * len(self.lots) + 32:
             return heap

@@ -43,26 +43,11 @@ __all__ = ["FEE_RULE", "book_trade"]
 FEE_RULE = "reg-1.1012-1(h)-all-years"
 
 
-def _fee_side(ev: Trade, sent: Amount, received: Amount) -> str:
-    """Where the fee is paid: "none", "fiat", "sent", "received" or "other" (module
-    docstring)."""
-    fee = ev.fee
-    if fee is None or fee.quantity <= ZERO:
-        return "none"
-    asset = fee.asset
-    if asset in FIAT:
-        return "fiat"
-    if asset == sent.asset:
-        return "sent"
-    if asset == received.asset:
-        return "received"
-    return "other"
-
-
 def _fee_cost(st: State, ev: Trade, side: str) -> Decimal:
     """The fee's USD value when it is a transaction cost to apply separately (a fiat or
     third-asset fee, §4.0(4), §4.6); 0 when the fee is carried by the units themselves.
-    (``st.fee_value(ev)``'s usual answer, ``ev.fee_usd``, inlined.)"""
+    (``st.fee_value(ev)``'s usual answer, ``ev.fee_usd``, inlined; the three shapes below
+    inline this function in turn.)"""
     if side == "fiat" or side == "other":
         value = ev.fee_usd
         return value if value is not None else st.fee_value(ev)
@@ -73,11 +58,7 @@ def _fee_units(st: State, ev: Trade, value: Decimal, liquidation: bool) -> None:
     """A third-asset fee (side "other") is also a disposal of the fee units at their FMV
     (§4.6); callers call this for that side only."""
     if ev.fee is not None:
-        dispose(st, ev, ev.fee.asset, ev.fee.quantity, value, Purpose.FEE, liquidation=liquidation)
-
-
-def _fee_quantity(ev: Trade) -> Decimal:
-    return ev.fee.quantity if ev.fee is not None else ZERO
+        dispose(st, ev, ev.fee.asset, ev.fee.quantity, value, Purpose.FEE, liquidation)
 
 
 def _cash_purchase(st: State, ev: Trade, side: str, sent: Amount, received: Amount,
@@ -87,11 +68,15 @@ def _cash_purchase(st: State, ev: Trade, side: str, sent: Amount, received: Amou
     else:  # another fiat: its USD value is the FMV of what it bought
         cost = st.usd(ev, ev.usd_value, f"{sent} paid")
     quantity = received.quantity
-    if side == "received":
-        quantity -= _fee_quantity(ev)
-    fee = _fee_cost(st, ev, side) if side != "none" else ZERO
-    if side == "other":
-        _fee_units(st, ev, fee, liquidation)
+    fee = ZERO
+    paid = ev.fee
+    if side == "received" and paid is not None:
+        quantity -= paid.quantity
+    elif side == "fiat" or side == "other":  # _fee_cost(), inlined
+        fee_usd = ev.fee_usd
+        fee = fee_usd if fee_usd is not None else st.fee_value(ev)
+        if side == "other":
+            _fee_units(st, ev, fee, liquidation)
     if quantity > ZERO:  # acquire(), inlined: the received side is crypto
         st.open_lot(ev, received.asset, quantity, cost + fee + extra, None, False, liquidation)
 
@@ -103,10 +88,14 @@ def _cash_sale(st: State, ev: Trade, side: str, sent: Amount, received: Amount,
     else:
         got = st.usd(ev, ev.usd_value, f"{received} received")
     quantity = sent.quantity
-    if side == "sent":
-        quantity += _fee_quantity(ev)
-    fee = _fee_cost(st, ev, side) if side != "none" else ZERO
-    dispose(st, ev, sent.asset, quantity, got - fee - extra, Purpose.SALE, liquidation=liquidation)
+    fee = ZERO
+    paid = ev.fee
+    if side == "sent" and paid is not None:
+        quantity += paid.quantity
+    elif side == "fiat" or side == "other":  # _fee_cost(), inlined
+        fee_usd = ev.fee_usd
+        fee = fee_usd if fee_usd is not None else st.fee_value(ev)
+    dispose(st, ev, sent.asset, quantity, got - fee - extra, Purpose.SALE, liquidation)
     if side == "other":
         _fee_units(st, ev, fee, liquidation)
 
@@ -117,15 +106,18 @@ def _swap(st: State, ev: Trade, side: str, sent: Amount, received: Amount, extra
     if value is None:
         value = st.main_usd(ev, received)
     quantity_out, quantity_in, basis = sent.quantity, received.quantity, value
-    fee = _fee_cost(st, ev, side) if side != "none" else ZERO
-    if side == "sent":
-        quantity_out += _fee_quantity(ev)
-    elif side == "received":
+    fee = ZERO
+    paid = ev.fee
+    if side == "sent" and paid is not None:
+        quantity_out += paid.quantity
+    elif side == "received" and paid is not None:
         fee = st.fee_value(ev)  # withheld units: FMV kept = value - fee
-        quantity_in -= _fee_quantity(ev)
+        quantity_in -= paid.quantity
         basis = value - fee
-    dispose(st, ev, sent.asset, quantity_out, value - fee - extra, Purpose.SALE,
-            liquidation=liquidation)
+    elif side == "fiat" or side == "other":  # _fee_cost(), inlined
+        fee_usd = ev.fee_usd
+        fee = fee_usd if fee_usd is not None else st.fee_value(ev)
+    dispose(st, ev, sent.asset, quantity_out, value - fee - extra, Purpose.SALE, liquidation)
     if side == "other":
         _fee_units(st, ev, fee, liquidation)
     if quantity_in > ZERO:  # acquire(), inlined: the received side is crypto
@@ -140,7 +132,17 @@ def book_trade(st: State, ev: Trade, extra_fee: Decimal = ZERO) -> None:
         return
     liquidation = type(ev) is not Trade and isinstance(ev, Liquidation)
     start = len(st.disposals)
-    side = "none" if ev.fee is None else _fee_side(ev, sent, received)
+    fee = ev.fee  # where the fee is paid (module docstring)
+    if fee is None or fee.quantity <= ZERO:
+        side = "none"
+    elif fee.asset in FIAT:
+        side = "fiat"
+    elif fee.asset == sent.asset:
+        side = "sent"
+    elif fee.asset == received.asset:
+        side = "received"
+    else:
+        side = "other"
     if sent.asset in FIAT:
         if received.asset in FIAT:
             if side == "other":
