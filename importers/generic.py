@@ -18,7 +18,7 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from taxmargin.importers.base import (
     MAX_FIELD_CHARS,
@@ -35,13 +35,14 @@ from taxmargin.importers.base import (
 
 from taxmargin.codec import GENERIC_COLUMNS, REQUIRED_COLUMNS, content_key
 from taxmargin.codec_build import source_ref
-from taxmargin.codec_fast import fast_cells, positions
+from taxmargin.codec_fast import fast_cells, fast_text, positions
 from taxmargin.gcpause import gc_paused
 from taxmargin.codec_rules import validate_cells
 from taxmargin.errors import InputError, RowError
+from taxmargin.lazy_events import LazyEvents
 from taxmargin.models import EventBase, SourceRef
 
-__all__ = ["LAYOUTS", "GenericCsv"]
+__all__ = ["LAYOUTS", "GenericCsv", "Stub"]
 
 
 class GenericCsv(CsvLayout):
@@ -88,22 +89,36 @@ class GenericCsv(CsvLayout):
     def parse_into(self, file: FileText, sink: Sink | None) -> ImportResult:
         """:meth:`parse`, handing the events (with their stored texts, or None) to ``sink``
         in order, a chunk at a time, while the file is read (``ledger_stream.StreamStore``
-        stores them meanwhile); every event of the result has been handed over on return."""
+        stores them meanwhile); every event of the result has been handed over on return.
+
+        With a sink, plainly valid rows without an ``id`` or ``source`` are handed over as
+        a :class:`Stub` (source, seq 0, no id) with their stored text, and the result's
+        events are a :class:`~taxmargin.lazy_events.LazyEvents`: built by :meth:`parse`
+        when first used (the import needs only their texts and counts; building them is
+        two fifths of the parse)."""
         self.check_header(file)
-        state = _ParseState(file.name, sink)
+        state = _ParseState(file.name, sink, lazy=sink is not None)
         with gc_paused(keep=True):  # the events outlive the parse (taxmargin.gcpause)
             rows_read = state.read(file.text, self._header_index(file))
             state.flush()
-        events = tuple(state.events)
+        if state.stubbed:
+            lazy = LazyEvents.later(len(state.events), lambda: self.parse(file).events, state.events[-1])
+            return self.result(lazy, state.errors, rows_read, state.skipped, None)
+        events = tuple(cast(list[EventBase], state.events))
+        return self.result(events, state.errors, rows_read, state.skipped, StoredTexts(events, tuple(state.texts)))
+
+    def result(self, events: tuple[EventBase, ...], errors: Sequence[RowError], rows_read: int,
+               skipped: Sequence[NonTaxableRow], texts: StoredTexts | None) -> ImportResult:
+        """The result of a parse."""
         return ImportResult(
             layout=self.name,
             events=events,
-            errors=tuple(state.errors),
+            errors=tuple(errors),
             rows_read=rows_read,
             rows_in_events=len(events),
-            non_taxable=tuple(state.skipped),
+            non_taxable=tuple(skipped),
             rows_per_event=(1,) * len(events),
-            stored_texts=StoredTexts(events, tuple(state.texts)),
+            stored_texts=texts,
         )
 
 
@@ -111,8 +126,32 @@ class GenericCsv(CsvLayout):
 _SLICE = 1 << 20
 #: Events handed to a sink at a time by the csv-module path (``_ParseState._read_csv``).
 _SINK_EVENTS = 20_000
-#: ``sink(events, texts)``: successive events of a parse with their stored texts (or None).
-Sink = Callable[[Sequence[EventBase], Sequence[str | None]], None]
+
+
+class Stub:
+    """What a sink reads of a plainly valid row's event without building it (a streamed
+    parse, :meth:`GenericCsv.parse_into`): its source (``path`` and ``line``: the stub is
+    its own ``source``, one object per row instead of two — a million at 1M rows, in the
+    parse that sets the pace, issue 6); no ``seq``, no ``id``."""
+
+    __slots__ = ("line", "path")
+    seq: ClassVar[int] = 0
+    event_id: ClassVar[str] = ""
+
+    def __init__(self, path: str, line: int) -> None:
+        self.path, self.line = path, line
+
+    @property
+    def source(self) -> Stub:
+        return self
+
+    def __str__(self) -> str:  # as SourceRef prints
+        return f"{self.path}:{self.line}"
+
+
+#: ``sink(events, texts)``: successive events (or stubs) of a parse with their stored texts
+#: (None: format the event).
+Sink = Callable[[Sequence[EventBase | Stub], Sequence[str | None]], None]
 
 
 def _plain_lines(text: str) -> bool:
@@ -125,18 +164,21 @@ def _plain_lines(text: str) -> bool:
 class _ParseState:
     """Accumulates one file's events (with their stored texts), errors and skipped rows."""
 
-    __slots__ = ("by_id", "errors", "events", "header", "name", "order", "sent", "seq_by_source", "sink", "skipped",
-                 "source_at", "texts")
+    __slots__ = ("by_id", "errors", "events", "header", "lazy", "name", "order", "sent", "seq_by_source", "sink",
+                 "skipped", "source_at", "stubbed", "texts")
 
-    def __init__(self, name: str, sink: Sink | None = None) -> None:
+    def __init__(self, name: str, sink: Sink | None = None, *, lazy: bool = False) -> None:
         self.name = name
         self.sink = sink
+        #: plainly valid rows without id or source become stubs (``parse_into``)
+        self.lazy = lazy
+        self.stubbed = False  # some events are stubs
         self.sent = 0  # events handed to the sink so far
         self.header: list[str] = []
         #: a row's cells in GENERIC_COLUMNS order (None: the header is in that order)
         self.order: Callable[[list[str]], Sequence[str]] | None = None
         self.source_at = -1
-        self.events: list[EventBase] = []
+        self.events: list[EventBase | Stub] = []
         #: parallel to ``events``: the stored text from the fast path, None from the validator
         self.texts: list[str | None] = []
         self.errors: list[RowError] = []
@@ -167,25 +209,42 @@ class _ParseState:
 
     def _read_lines(self, text: str, header_index: int) -> int:
         """A file without quotes or lone CRs: each line is one row and ``line.split(",")`` is
-        exactly what the csv module reads (:func:`_plain_lines`), at a quarter of its cost.
-        The text is split a few MB at a time (bounded memory); plain rows of a header in
-        :data:`GENERIC_COLUMNS` order go straight to the fast path."""
+        exactly what the csv module reads (:func:`_plain_lines`), at a quarter of its cost."""
+        start, number = self.begin_lines(text, header_index)
+        return self.read_range(text, start, len(text), number)
+
+    def begin_lines(self, text: str, header_index: int) -> tuple[int, int]:
+        """Read the header of a plain file (:func:`_plain_lines`); returns where the rows
+        begin: the offset in ``text`` and the number of the line before."""
         start = 0
         for _ in range(header_index + 1):
             end = text.find("\n", start)
             header, start = text[start : len(text) if end == -1 else end].rstrip("\r"), len(text) if end == -1 else end + 1
         self._start(header.split(","))
-        rows_read, number, take, keep, fast, name = 0, header_index + 1, self._take, self._keep, fast_cells, self.name
+        return start, header_index + 1
+
+    def read_range(self, text: str, start: int, stop: int, number: int) -> int:
+        """The rows of a plain file from offset ``start`` (a line's beginning, after line
+        ``number``) to ``stop`` (a line's beginning or the end of the text); returns the rows
+        read. The text is split a few MB at a time (bounded memory); plain rows of a header
+        in :data:`GENERIC_COLUMNS` order go straight to the fast path."""
+        rows_read, take, keep, fast, name, lazy = 0, self._take, self._keep, fast_cells, self.name, self.lazy
         simple = self.order is None  # cells already in GENERIC_COLUMNS order, ``source`` last
-        add_event, add_text = self.events.append, self.texts.append
-        while start < len(text):
-            end = text.find("\n", start + _SLICE)
-            end = len(text) if end == -1 else end + 1
-            report_parse_progress(end, len(text))
+        add_event, add_text, stubbed = self.events.append, self.texts.append, False
+        while start < stop:
+            end = text.find("\n", start + _SLICE, stop)
+            end = stop if end == -1 else end + 1
+            report_parse_progress(end, stop)
             for line in text[start:end].replace("\r\n", "\n").split("\n")[: None if end == len(text) else -1]:
                 number += 1
                 cells = line.split(",")
                 if simple and len(cells) == 18 and cells[0] and not cells[17] and len(line) <= MAX_FIELD_CHARS:
+                    if lazy and not cells[15] and (stored := fast_text(cells)) is not None:
+                        rows_read += 1
+                        stubbed = True
+                        add_event(Stub(name, number))
+                        add_text(stored)
+                        continue
                     source = source_ref(name, number)
                     found = fast(cells, source, 0)
                     if found is not None:
@@ -198,6 +257,7 @@ class _ParseState:
                         continue
                 rows_read += take(number, cells) if len(line) <= MAX_FIELD_CHARS else self._long_line(number, line)
             start = end
+            self.stubbed = self.stubbed or stubbed
             self.flush()
         return rows_read
 
@@ -266,7 +326,13 @@ class _ParseState:
         """One row: the fast path for plainly valid rows, else the full validator."""
         raw_source = row[self.source_at]
         seq = self._seq(raw_source) if raw_source else 0
-        found = fast_cells(row if self.order is None else self.order(row), source, seq)
+        cells = row if self.order is None else self.order(row)
+        if self.lazy and not raw_source and not cells[15] and (text := fast_text(cells)) is not None:
+            self.stubbed = True
+            self.events.append(Stub(source.path, source.line))
+            self.texts.append(text)
+            return
+        found = fast_cells(cells, source, seq)
         if found is not None:
             self._keep(source, *found)
             return

@@ -36,7 +36,6 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from operator import attrgetter, itemgetter
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -62,6 +61,7 @@ from taxmargin.ledger_store import (
     Prepared,
     insert_rows,
     prepare,
+    source_paths,
     store_extras,
 )
 from taxmargin.ledger_store import Tally as _Tally
@@ -74,7 +74,6 @@ CHUNK = 20_000
 #: An import of at least this many events into a ledger without events builds the unique
 #: index on ``dedup_key`` after inserting them (``Ledger.store_events``).
 BULK_EVENTS = 50_000
-_EVENT, _SOURCE_PATH = itemgetter(0), attrgetter("source.path")
 
 
 @contextmanager
@@ -216,7 +215,7 @@ class Ledger:
             collisions.extend(met)
             self._insert_chunk(conn, import_id, new, authority)
             order.add(new)
-            tally.sources.update(map(_SOURCE_PATH, map(_EVENT, new)))
+            tally.sources.update(source_paths(new))
         if bulk:
             conn.execute(DEDUP_INDEX)
         resolve(conn, import_id, authority, [realize(c) for c in collisions] if realize else collisions, tally)

@@ -17,9 +17,12 @@ as *stored* (:mod:`taxmargin.ledger_crosscheck`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from hashlib import blake2b
+from itertools import islice, repeat
+from operator import le
+from typing import overload
 
 from taxmargin.codec_rules import format_decimal
 from taxmargin.errors import Diagnostic
@@ -29,7 +32,8 @@ from taxmargin.ledger_queries import IN_ORDER, Existing, insert_sql
 from taxmargin.ledger_schema import stored_time
 from taxmargin.models import EventBase
 
-__all__ = ["Collision", "Order", "Packed", "Prepared", "Tally", "insert_rows", "prepare", "store_extras"]
+__all__ = ["Batch", "Collision", "Order", "Packed", "Prepared", "Tally", "hash_texts", "insert_rows", "prepare",
+           "source_paths", "store_extras"]
 
 #: An event ready for insertion: (event, dedup key, content fingerprint, stored ``time``,
 #: stored ``cells``, input rows it was built from) — :func:`prepare`.
@@ -58,13 +62,18 @@ class Tally:
 
     def classify(
         self, prepared: Sequence[Prepared], existing: dict[int, Existing], authority: int
-    ) -> tuple[list[Prepared], list[Collision]]:
+    ) -> tuple[Sequence[Prepared], list[Collision]]:
         """The new events of a chunk, and those meeting a stored event of other authority
-        (module docstring); duplicates and conflicts are counted and linked."""
+        (module docstring); duplicates and conflicts are counted and linked. (A
+        :class:`Batch` that meets nothing stored is returned as it is: its events are
+        never built.)"""
         new: list[Prepared] = []
         collisions: list[Collision] = []
         if not existing:  # nothing stored meets these (e.g. a new ledger): all new
             self.stored += len(prepared)
+            if isinstance(prepared, Batch):
+                self.rows_stored += len(prepared)
+                return prepared, collisions
             self.rows_stored += sum(item[5] for item in prepared)
             return list(prepared), collisions
         for item in prepared:
@@ -127,8 +136,94 @@ def prepare(
 _K0 = (0).to_bytes(4, "big")
 
 
+def hash_texts(texts: Sequence[str], id_bases: Mapping[int, bytes], seen: dict[bytes, int]) -> tuple[list[bytes], list[int]]:
+    """:func:`prepare`'s fingerprints and keys of successive events from their stored texts
+    alone (``id_bases``: index -> ``dedup_base`` of the events with an id; the others are
+    de-duplicated by fingerprint), without the events: a streamed import's writer
+    (``taxmargin.ledger_stream``) never builds them. Property-tested against
+    :func:`prepare` (tests/test_perf_import_keys.py)."""
+    prints = [blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest() for text in texts]
+    bases = [id_bases.get(i) or b"f" + print_ for i, print_ in enumerate(prints)] if id_bases else \
+        [b"f" + print_ for print_ in prints]
+    keys: list[int] = []
+    append, get, from_bytes, k0 = keys.append, seen.get, int.from_bytes, _K0
+    for base in bases:
+        k = get(base, 0)
+        seen[base] = k + 1
+        append(from_bytes(blake2b(base + (k0 if not k else k.to_bytes(4, "big")), digest_size=8).digest(), "big",
+                          signed=True))
+    return prints, keys
+
+
+class Batch(Sequence[Prepared]):
+    """A streamed chunk's prepared events column by column (``taxmargin.ledger_stream``):
+    what :func:`prepare` gives, but the events (stand-ins) are built only when an item is
+    read — which :meth:`Tally.classify`, :func:`insert_rows`, :func:`source_paths` and
+    :class:`Order` avoid for a chunk that meets no stored event (a new ledger: a million
+    fewer objects and tuples in the writer, issue 6). Every event counts one input row."""
+
+    __slots__ = ("_events", "_items", "cells", "keys", "lines", "paths", "prints", "seqs", "times")
+
+    def __init__(self, columns: tuple[list[int], list[bytes], list[str], list[str], str | list[str], list[int],
+                                      list[int] | None], events: Callable[[], Sequence[EventBase]]) -> None:
+        """``columns``: keys, fingerprints, stored times and cells, source path(s) (one
+        string: all share it), lines, seqs (None: all 0); ``events`` builds the events."""
+        self.keys, self.prints, self.times, self.cells, self.paths, self.lines, self.seqs = columns
+        self._events = events
+        self._items: list[Prepared] | None = None
+
+    def items(self) -> list[Prepared]:
+        """The prepared items (built once)."""
+        if self._items is None:
+            self._items = list(zip(self._events(), self.keys, self.prints, self.times, self.cells, repeat(1)))
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Prepared: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Prepared]: ...
+    def __getitem__(self, index: int | slice) -> Prepared | Sequence[Prepared]:
+        return self.items()[index]
+
+    def __iter__(self) -> Iterator[Prepared]:
+        return iter(self.items())
+
+    def bound(self) -> Iterable[tuple[int, bytes, str, str, str, int, int]]:
+        """The values :func:`insert_rows` binds, in ``ledger_queries.INSERT_COLUMNS`` order."""
+        count, paths = len(self.keys), self.paths
+        return zip(self.keys, self.prints, self.times, self.cells,
+                   repeat(paths, count) if isinstance(paths, str) else paths, self.lines,
+                   self.seqs if self.seqs is not None else repeat(0, count))
+
+    def rest(self, i: int) -> tuple[str, int, int]:
+        """Source path, line and seq of the ``i``-th event (``Order``)."""
+        paths = self.paths
+        return (paths if isinstance(paths, str) else paths[i], self.lines[i], 0 if self.seqs is None else self.seqs[i])
+
+    def in_order(self, time: str, last: tuple[str, int, int]) -> bool:
+        """True when the events are known to follow ``(time, last)`` in booking order
+        (nondecreasing times, and one source path with nondecreasing lines and seq 0, so
+        events of equal time are in order too); False: check them one by one."""
+        times, lines = self.times, self.lines
+        return (isinstance(self.paths, str) and self.seqs is None and (time, last) <= (times[0], self.rest(0))
+                and all(map(le, times, islice(times, 1, None))) and all(map(le, lines, islice(lines, 1, None))))
+
+
+def source_paths(chunk: Sequence[Prepared]) -> set[str]:
+    """The source paths of a chunk's events (``Tally.sources``)."""
+    if isinstance(chunk, Batch):
+        return {chunk.paths} if isinstance(chunk.paths, str) else set(chunk.paths)
+    return {item[0].source.path for item in chunk}
+
+
 def insert_rows(conn: sqlite3.Connection, import_id: int, authority: int, chunk: Sequence[Prepared]) -> None:
     """Insert new events (``ledger_queries.INSERT_COLUMNS``)."""
+    if isinstance(chunk, Batch):
+        conn.executemany(insert_sql(import_id, authority), chunk.bound())
+        return
     conn.executemany(
         insert_sql(import_id, authority),
         [(key, print_, time, cells, e.source.path, e.source.line, e.seq) for e, key, print_, time, cells, _ in chunk],
@@ -199,8 +294,15 @@ class Order:
 
     def add(self, chunk: Sequence[Prepared]) -> None:
         """The next events inserted (in ``event_pk`` order)."""
-        if not self.ok:
+        if not self.ok or not chunk:
             return
+        if isinstance(chunk, Batch):
+            try:
+                if chunk.in_order(self.time, _rest(self.last)):
+                    self.time, self.last = chunk.times[-1], chunk.rest(len(chunk) - 1)
+                    return
+            except TypeError:  # (as below: checked one by one)
+                pass
         time, last = self.time, self.last
         try:
             for item in chunk:

@@ -8,11 +8,16 @@ so parsing and storing overlap on two cores:
 
 * the parent sends each chunk's stored texts (``taxmargin.ledger_cells``), sources and
   ``seq`` through a pipe (pickled strings and numbers: cheap beside parsing or storing);
+  it does not even build the events of plainly valid rows without an id (stubs,
+  ``importers.generic.Stub``): the result's events are built only if used
+  (``taxmargin.lazy_events``), so the writer, not the parse, sets the pace;
 * the writer opens the same ledger file, runs the import in ONE ``BEGIN IMMEDIATE``
   transaction with the very code of ``Ledger.store`` (``Ledger.insert_import``,
-  ``Ledger.store_events``, ``ledger_store.prepare`` / ``store_extras``), on stand-ins
-  carrying what that code reads of an event (:class:`_Row`; the rare events that meet a
-  stored event of other authority are rebuilt from their stored cells for the
+  ``Ledger.store_events``, ``ledger_store.store_extras``), each chunk prepared column by
+  column (``ledger_store.Batch``, ``hash_texts``: ``prepare``'s keys and fingerprints from
+  the texts alone) with stand-ins carrying what that code reads of an event
+  (:class:`_Row`), built only for a chunk that meets stored events (the rare events that
+  meet a stored event of other authority are rebuilt from their stored cells for the
   cross-check), and commits only when the parent says the parse is finished and its rows
   add up (``ledger.check_storable``);
 * anything else — the parse fails, the parent is interrupted or killed (the pipe closes
@@ -39,17 +44,21 @@ from itertools import compress, count, repeat
 from operator import attrgetter
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self, cast
+from typing import IO, TYPE_CHECKING, Any, Self, cast
 
 from taxmargin.gcpause import gc_paused
 from taxmargin.errors import LedgerError
 from taxmargin.importers.base import FileText, ImportResult
 from taxmargin.ledger import Ledger
 from taxmargin.ledger_record import ImportRecord, check_storable, import_record, rows_per_event
-from taxmargin.ledger_cells import SEP, stored_cells, unpack
+from taxmargin.lazy_events import LazyEvents
+from taxmargin.ledger_cells import SEP, dedup_base, stored_cells, unpack
 from taxmargin.ledger_load import event_from_row
-from taxmargin.ledger_store import Collision, Packed, Tally, prepare, store_extras
+from taxmargin.ledger_store import Batch, Collision, Packed, Tally, hash_texts, store_extras
 from taxmargin.models import EventBase
+
+if TYPE_CHECKING:
+    from taxmargin.importers.generic import Stub
 
 __all__ = ["STOP_SECONDS", "STREAM_BYTES", "StreamStore"]
 
@@ -77,7 +86,7 @@ class StreamStore:
         self._label = str(ledger.path)
         self._timeout = ledger.timeout
         self._fed = 0
-        self._last: EventBase | None = None
+        self._last: EventBase | Stub | None = None
         self._authority = authority
         self._proc = subprocess.Popen(  # noqa: S603 - this interpreter, this module
             [sys.executable, "-m", "taxmargin.ledger_stream"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
@@ -111,16 +120,17 @@ class StreamStore:
             except OSError:
                 pass
 
-    def feed(self, events: Sequence[EventBase], texts: Sequence[str | None]) -> None:
-        """The next events of the parse, in order, with their stored texts (None: the
-        event is formatted here)."""
+    def feed(self, events: Sequence[EventBase | Stub], texts: Sequence[str | None]) -> None:
+        """The next events of the parse (or their stubs), in order, with their stored texts
+        (None: the event is formatted here)."""
         if not events:
             return
         paths = list(map(_PATH, events))
         seqs = list(map(_SEQ, events))
         chunk: Chunk = (
             cast(list[str | Packed], list(texts)) if None not in texts else
-            [text if text is not None else stored_cells(event, None) for event, text in zip(events, texts)],
+            [text if text is not None else stored_cells(cast(EventBase, event), None)
+             for event, text in zip(events, texts)],
             list(compress(count(), map(_ID, events))),
             paths[0] if paths.count(paths[0]) == len(paths) else paths,
             list(map(_LINE, events)),
@@ -135,7 +145,9 @@ class StreamStore:
         raises ``LedgerError`` (nothing stored) as ``Ledger.store`` does."""
         try:
             check_storable(file, result)
-            if len(result.events) != self._fed or (result.events and result.events[-1] is not self._last) \
+            last = result.events.last_fed if isinstance(result.events, LazyEvents) else \
+                result.events[-1] if result.events else self._last  # (lazy events: not built here)
+            if len(result.events) != self._fed or last is not self._last \
                     or result.authority != self._authority or any(n != 1 for n in rows_per_event(result)):
                 raise RuntimeError(f"{file.name}: the events fed to the ledger writer are not the result's")
         except BaseException:
@@ -225,7 +237,31 @@ def _realize(collision: Collision) -> Collision:
     return (event, *item[1:]), existing
 
 
-def _chunks(source: IO[bytes], tail: list[tuple[Any, ...]]) -> Iterator[list[Any]]:
+def _batch(chunk: Chunk, seen: dict[bytes, int]) -> Batch:
+    """A chunk prepared as ``ledger_store.prepare`` prepares events (``seen`` is shared by
+    the chunks of the import), column by column: its stand-ins (:class:`_Row`) are made
+    only if an item is read (a chunk meeting stored events), so storing into a new ledger
+    makes no object per event (issue 6: the writer set the pace)."""
+    texts, with_id, paths, lines, seqs = chunk
+    if all(type(text) is str for text in texts):
+        plain = cast(list[str], texts)
+        parts = [text.partition(SEP) for text in plain]
+        times, cells = [part[0] for part in parts], [part[2] for part in parts]
+    else:
+        plain = [text if isinstance(text, str) else text[0] for text in texts]
+        packed = [text if isinstance(text, tuple) else (text, *text.partition(SEP)[::2]) for text in texts]
+        times, cells = [item[1] for item in packed], [item[2] for item in packed]
+    id_bases: dict[int, bytes] = {}
+    for i in with_id:
+        row = _Row("", 0, 0, texts[i])
+        row.event_id = row.cells()[14]
+        if row.event_id:
+            id_bases[i] = dedup_base(cast(EventBase, row), b"")
+    prints, keys = hash_texts(plain, id_bases, seen)
+    return Batch((keys, prints, times, cells, paths, lines, seqs), lambda: cast(list[EventBase], _rows(chunk)))
+
+
+def _chunks(source: IO[bytes], tail: list[tuple[Any, ...]]) -> Iterator[Batch]:
     """The prepared chunks as they arrive; ``tail`` gets the ``finish`` message."""
     seen: dict[bytes, int] = {}
     while True:
@@ -236,8 +272,7 @@ def _chunks(source: IO[bytes], tail: list[tuple[Any, ...]]) -> Iterator[list[Any
         if message[0] == "finish":
             tail.append(message)
             return
-        rows = _rows(message[1:])
-        yield prepare(cast(Sequence[EventBase], rows), [row.packed for row in rows], [1] * len(rows), seen)
+        yield _batch(message[1:], seen)
 
 
 def _store(begin: tuple[Any, ...], source: IO[bytes], tail: list[tuple[Any, ...]]) -> tuple[int, Tally]:
