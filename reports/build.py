@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from taxmargin.reports.build_8949 import box_totals, build_form_8949
+from taxmargin.reports.build_8949 import form_8949_and_totals
 from taxmargin.reports.build_review import (
     build_review,
     income_lines,
@@ -100,14 +100,14 @@ def build_forms(year: TaxYear, profile: Profile) -> TaxForms:
     """Form 8949 (§1), Schedule D with the carryover worksheet (§2), Form 4952 (§3), the
     carryforward for next year's profile, income, open positions, review and diagnostics."""
     whole = profile.round_whole_dollars
-    f8949 = build_form_8949(
+    f8949, box_totals = form_8949_and_totals(  # the box totals summed with the pages (issue 6)
         year.rows,
         rows_per_page=year.params.rows_per_page,
         exception2_threshold=profile.report.exception2_threshold,
         whole_dollars=whole,
     )
     sched_d = schedule_d(
-        box_totals(f8949),
+        box_totals,
         carryover=profile.carryover,
         filing_status=profile.filing_status,
         params=year.params,

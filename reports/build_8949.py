@@ -4,7 +4,7 @@ totals (§1.5), and Exception 2 summary rows with the attached statement (§1.6)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 
@@ -29,6 +29,7 @@ __all__ = [
     "describe",
     "detail_rows",
     "form8949_row",
+    "form_8949_and_totals",
     "sort_rows",
     "totals_of",
 ]
@@ -62,8 +63,11 @@ def _units(quantity: Decimal) -> str:
     "the exact units sold or disposed of" [I8949 col (a)]. Built from the plain text of
     the value with its trailing zeros dropped, then padded to 8 decimals: the same text as
     ``f"{quantity:.{max(8, places)}f}"`` with ``places`` those of ``quantity.normalize()``,
-    without building a digit tuple."""
-    plain = format(quantity, "f")
+    without building a digit tuple (the plain text: ``str``, faster than ``format``, where
+    it has no exponent)."""
+    plain = str(quantity)
+    if "E" in plain:  # ``str`` is the plain text unless it has an exponent
+        plain = format(quantity, "f")
     point = plain.find(".")
     if point < 0:  # an integer (or not a finite number, printed as the format prints it)
         return plain + ".00000000" if quantity.is_finite() else f"{quantity:.8f}"
@@ -148,6 +152,13 @@ def detail_rows(rows: Iterable[YearRow], *, whole_dollars: bool = False) -> list
         if whole_dollars:
             proceeds, basis = to_whole_dollars(proceeds), to_whole_dollars(basis)
         suffix = suffix_of[purpose, short_sale, liquidation] if short_sale or liquidation else plain_suffix[purpose]
+        refs = d.sources
+        if len(refs) == 2:  # the common case (the sale's row, the lot's row): no comprehension
+            first, second = refs
+            sources: tuple[str, ...] = (get_text(id(first)) or put_text(id(first), str(first)),
+                                        get_text(id(second)) or put_text(id(second), str(second)))
+        else:
+            sources = tuple([get_text(id(s)) or put_text(id(s), str(s)) for s in refs])
         gain = proceeds - basis
         if not gain:  # (h) = (d) - (e) + (g), (g) = 0.00: a non-zero cents amount is unchanged
             gain += adjustment  # by adding it, a zero (-0.00 too) becomes 0.00
@@ -173,7 +184,7 @@ def detail_rows(rows: Iterable[YearRow], *, whole_dollars: bool = False) -> list
             short_sale,
             liquidation,
             purpose_text[purpose],
-            tuple([get_text(id(s)) or put_text(id(s), str(s)) for s in d.sources]),
+            sources,
             d.acquired,
             d.disposed,
             False,
@@ -263,24 +274,56 @@ def build_form_8949(
     a box with more than ``exception2_threshold`` rows, Exception 2: one summary row per
     account on the pages and every row in ``statement`` grouped by (part, box, account)
     with totals equal to the summary row (tax-rules.md §1.5, §1.6)."""
+    return form_8949_and_totals(
+        rows, rows_per_page=rows_per_page, exception2_threshold=exception2_threshold, whole_dollars=whole_dollars
+    )[0]
+
+
+def form_8949_and_totals(
+    rows: Iterable[YearRow], *, rows_per_page: int, exception2_threshold: int, whole_dollars: bool = False
+) -> tuple[Form8949, dict[str, Totals]]:
+    """:func:`build_form_8949` and its :func:`box_totals` (what Schedule D adds up), the
+    latter from the page or statement-group totals already summed rather than from
+    every row again (issue 6). The same sums: Decimal addition of these amounts (cents or
+    whole dollars of inputs below ``money.MAX_MAGNITUDE``, far inside the 60 digits of
+    ``money.DECIMAL_CONTEXT``) is exact, so neither a sum nor its exponent depends on how
+    the additions are grouped, and every sum starts from 0 (rounding half up, a zero
+    total is 0.00, never -0.00) (tax-rules.md §1.5: the box totals are the rows' sums)."""
     detail = detail_rows(sort_rows(rows), whole_dollars=whole_dollars)
     pages: list[Form8949Page] = []
     statement: list[StatementGroup] = []
     exception2: list[str] = []
-    by_box = _by_box(detail)
-    for box in BOX_ORDER:
-        box_rows = by_box.get(box)
-        if not box_rows:
-            continue
+    totals: dict[str, Totals] = {}
+    for box, box_rows in _box_runs(detail).items():  # print order
         if len(box_rows) > exception2_threshold:
             groups = _statement(box, box_rows)
             statement.extend(groups)
             exception2.append(box)
             summaries = [_summary_row(box, g.account, g.totals, g.rows) for g in groups]
             pages.extend(_pages(box, summaries, rows_per_page))
+            totals[box] = _sum_totals([g.totals for g in groups])
         else:
-            pages.extend(_pages(box, box_rows, rows_per_page))
-    return Form8949(tuple(detail), tuple(pages), tuple(statement), tuple(exception2), rows_per_page)
+            box_pages = _pages(box, box_rows, rows_per_page)
+            pages.extend(box_pages)
+            totals[box] = _sum_totals([p.totals for p in box_pages])
+    form = Form8949(tuple(detail), tuple(pages), tuple(statement), tuple(exception2), rows_per_page)
+    return form, totals
+
+
+def _sum_totals(parts: Sequence[Totals]) -> Totals:
+    """The column sums of some totals, each added up in order from 0."""
+    return Totals(
+        sum(map(_T_PROCEEDS, parts), ZERO),
+        sum(map(_T_BASIS, parts), ZERO),
+        sum(map(_T_ADJUSTMENT, parts), ZERO),
+        sum(map(_T_GAIN, parts), ZERO),
+    )
+
+
+_T_PROCEEDS = attrgetter("proceeds")
+_T_BASIS = attrgetter("cost_basis")
+_T_ADJUSTMENT = attrgetter("adjustment")
+_T_GAIN = attrgetter("gain")
 
 
 def _by_box(rows: Iterable[Form8949Row]) -> dict[str, list[Form8949Row]]:
@@ -288,23 +331,28 @@ def _by_box(rows: Iterable[Form8949Row]) -> dict[str, list[Form8949Row]]:
     return _group(rows, _BOX)
 
 
+def _box_runs(rows: list[Form8949Row]) -> dict[str, list[Form8949Row]]:
+    """:func:`_by_box` of rows in print order (:func:`sort_rows`), where each box's rows
+    are one run: cut out at each box's first index (C-level scans, no pass per row)."""
+    boxes = list(map(_BOX, rows))
+    distinct = list(dict.fromkeys(boxes))
+    starts = [boxes.index(box) for box in distinct] + [len(rows)]
+    return {box: rows[start:end] for box, start, end in zip(distinct, starts, starts[1:])}
+
+
 def _group(rows: Iterable[Form8949Row], field: attrgetter[str]) -> dict[str, list[Form8949Row]]:
     """The rows of each value of ``field``, in their order, the values in order of first
-    appearance: one pass over the column, then, for a few distinct values (boxes, the
-    accounts of a box), one filtering pass per value."""
+    appearance: one pass appending each row to its value's list (its ``append`` looked
+    up per row; faster than a filtering pass per value from two values on)."""
     rows = rows if isinstance(rows, (list, tuple)) else list(rows)
-    values = list(map(field, rows))
-    distinct = dict.fromkeys(values)
-    if len(distinct) <= _FEW:
-        return {value: [r for r, v in zip(rows, values) if v == value] for value in distinct}
     groups: dict[str, list[Form8949Row]] = {}
-    for r, value in zip(rows, values):
-        groups.setdefault(value, []).append(r)
+    appends: dict[str, Callable[[Form8949Row], None]] = {}
+    for r, value in zip(rows, map(field, rows)):
+        append = appends.get(value)
+        if append is None:
+            append = appends[value] = groups.setdefault(value, []).append
+        append(r)
     return groups
-
-
-#: Up to this many groups, filtering passes beat one pass that appends to a group per row.
-_FEW = 8
 
 
 _BOX = attrgetter("box")

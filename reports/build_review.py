@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from taxmargin.reports.forms import (
     AccountGain,
@@ -22,7 +22,8 @@ from taxmargin.reports.forms import (
 )
 
 from taxmargin.booking import FundingPayment, IncomeItem, InterestPayment, Term
-from taxmargin.money import ZERO, to_cents
+from taxmargin.frozen import positional
+from taxmargin.money import CENT, ZERO, to_cents
 from taxmargin.rules.us import TaxYear
 
 __all__ = [
@@ -147,24 +148,36 @@ def build_review(rows: Sequence[Form8949Row]) -> Review:
     return Review(tuple(by_month), by_account, liquidations)
 
 
+#: Positional constructors (``taxmargin.frozen``): one line per income item, interest
+#: payment, funding payment and open position, a hundred thousand each in a large year
+#: (issue 6); the amounts below are ``money.to_cents`` inlined (the same ``quantize``).
+_income_line = positional(IncomeLine)
+_interest_line = positional(InterestLine)
+_open_position = positional(OpenPosition)
+
+
 def income_lines(ty: TaxYear) -> tuple[IncomeLine, ...]:
     """Each ordinary-income receipt of the year at FMV, in cents (tax-rules.md §4.5, §4.7)."""
     items: Sequence[IncomeItem] = sorted(ty.income, key=lambda i: (i.time, i.source))
-    return tuple(
-        IncomeLine(i.time, i.account, i.asset, i.quantity, to_cents(i.usd_value), i.kind, str(i.source))
+    make, cent, half_up = _income_line, CENT, ROUND_HALF_UP
+    return tuple([
+        make(i.time, i.account, i.asset, i.quantity, i.usd_value.quantize(cent, half_up), i.kind, str(i.source))
         for i in items
-    )
+    ])
 
 
 def interest_lines(ty: TaxYear) -> tuple[InterestLine, ...]:
     """Form 4952 line 1 detail (interest paid, §3.6) and nondeductible funding paid (U3)."""
     paid: Sequence[InterestPayment] = ty.interest
     funding: Sequence[FundingPayment] = ty.funding_paid
+    make, cent, half_up = _interest_line, CENT, ROUND_HALF_UP
     lines = [
-        InterestLine(p.time, p.account, p.asset, p.quantity, to_cents(p.usd_value), str(p.source), "interest", p.personal_use_flag)
+        make(p.time, p.account, p.asset, p.quantity, p.usd_value.quantize(cent, half_up), str(p.source), "interest",
+             p.personal_use_flag)
         for p in paid
     ] + [
-        InterestLine(f.time, f.account, f.asset, f.quantity, to_cents(f.usd_value), str(f.source), "funding-paid")
+        make(f.time, f.account, f.asset, f.quantity, f.usd_value.quantize(cent, half_up), str(f.source),
+             "funding-paid", False)
         for f in funding
     ]
     return tuple(sorted(lines, key=lambda line: (line.time, line.source, line.kind)))
@@ -173,13 +186,15 @@ def interest_lines(ty: TaxYear) -> tuple[InterestLine, ...]:
 def open_positions(ty: TaxYear) -> tuple[OpenPosition, ...]:
     """Year-end schedule (tax-rules.md §4.3): open shorts (proceeds remembered), outstanding
     liabilities, open lots (basis)."""
+    make, cent, half_up = _open_position, CENT, ROUND_HALF_UP
     shorts = [
-        OpenPosition("short", s.account, s.asset, s.quantity, to_cents(s.proceeds_usd), s.opened, str(s.source))
+        make("short", s.account, s.asset, s.quantity, s.proceeds_usd.quantize(cent, half_up), s.opened, str(s.source))
         for s in ty.open_shorts
     ]
-    debts = [OpenPosition("liability", x.account, x.asset, x.quantity, None, None, "") for x in ty.liabilities]
+    debts = [make("liability", x.account, x.asset, x.quantity, None, None, "") for x in ty.liabilities]
     lots = [
-        OpenPosition("lot", lot.account, lot.asset, lot.quantity, to_cents(lot.basis_usd), lot.acquired, str(lot.source))
+        make("lot", lot.account, lot.asset, lot.quantity, lot.basis_usd.quantize(cent, half_up), lot.acquired,
+             str(lot.source))
         for lot in ty.open_lots
     ]
     return tuple(shorts + debts + lots)

@@ -17,7 +17,7 @@ values and JSON text are made in ``reports.jsonout_rows`` (re-exported here).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -40,6 +40,8 @@ from taxmargin.reports.forms import (
 from taxmargin.reports.jsonout_rows import (
     ROW_KEYS,
     RowValues,
+    lines_json,
+    positions_json,
     row_json,
     row_to_dict,
     row_values,
@@ -191,6 +193,16 @@ def _review(r: Review) -> dict[str, object]:
     }
 
 
+class _Json:
+    """A list of the streamed document whose items are compact JSON text already
+    (``jsonout_rows.lines_json``, ``positions_json``): written one per line as they are."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[str]) -> None:
+        self.items = items
+
+
 class _Rows:
     """The ``form_8949`` list of the streamed document: each row is rendered as it is
     written (:func:`row_json`), never held as a dict."""
@@ -201,8 +213,18 @@ class _Rows:
         self.rows = rows
 
 
-def _document(forms: TaxForms, form_8949: object) -> dict[str, object]:
+def _document(forms: TaxForms, form_8949: object, *, streamed: bool = False) -> dict[str, object]:
+    """The document with ``form_8949`` as given; ``streamed``: the open positions and the
+    income and interest lines as JSON text (:class:`_Json`), else as dicts."""
     f4952 = forms.form_4952
+    if streamed:
+        positions: object = _Json(positions_json(forms.open_positions))
+        income: object = _Json(lines_json(forms.income_lines))
+        interest: object = _Json(lines_json(forms.interest_lines))
+    else:
+        positions = [_position(p) for p in forms.open_positions]
+        income = [_line(x) for x in forms.income_lines]
+        interest = [_line(x) for x in forms.interest_lines]
     return {
         "tax_year": forms.tax_year,
         "method": forms.method,
@@ -216,7 +238,7 @@ def _document(forms: TaxForms, form_8949: object) -> dict[str, object]:
             "investment_interest": fmt_money(forms.carryforward.investment_interest),
         },
         "income": {"ordinary": fmt_money(forms.income_ordinary)},
-        "open_positions": [_position(p) for p in forms.open_positions],
+        "open_positions": positions,
         "diagnostics": [_diagnostic(d) for d in forms.diagnostics],
         "taxpayer": {"name": forms.taxpayer_name, "id": forms.taxpayer_id},
         "filing_status": forms.filing_status,
@@ -228,8 +250,8 @@ def _document(forms: TaxForms, form_8949: object) -> dict[str, object]:
         "funding_paid_nondeductible": fmt_money(forms.funding_paid_nondeductible),
         "carryover_worksheet": _worksheet(forms.schedule_d.carryover_worksheet),
         "form_8949_exception2_boxes": list(forms.form_8949.exception2_boxes),
-        "income_lines": [_line(x) for x in forms.income_lines],
-        "interest_lines": [_line(x) for x in forms.interest_lines],
+        "income_lines": income,
+        "interest_lines": interest,
         "review": _review(forms.review),
         "generated": _time(forms.generated),
     }
@@ -241,9 +263,9 @@ def forms_to_dict(forms: TaxForms) -> dict[str, object]:
     return _document(forms, [row_to_dict(r) for r in forms.form_8949.rows])
 
 
-def _compact(value: object) -> str:
-    """One JSON value on one line (the C encoder: ``indent`` is None)."""
-    return json.dumps(value, ensure_ascii=False)
+#: One JSON value on one line (the C encoder: ``indent`` is None): ``json.dumps(value,
+#: ensure_ascii=False)`` with its encoder made once, not once per list item.
+_compact: Callable[[object], str] = json.JSONEncoder(ensure_ascii=False).encode
 
 
 #: Items of a streamed list written per ``write`` call.
@@ -286,6 +308,13 @@ def _pretty(value: object, pad: str) -> Iterator[str]:
         yield "[\n"
         yield from split_text(partial(_row_items, pad=inner), value.rows)
         yield "\n" + pad + "]"
+    elif isinstance(value, _Json):
+        if value.items:
+            yield "[\n"
+            yield from _items(iter(value.items), inner)
+            yield pad + "]"
+        else:
+            yield "[]"
     elif isinstance(value, list) and value:
         yield "[\n"
         yield from _items(map(_compact, value), inner)
@@ -304,7 +333,7 @@ def _pretty(value: object, pad: str) -> Iterator[str]:
 
 def write_stream(forms: TaxForms, handle: IO[str]) -> None:
     """Write the forms.json document to ``handle`` piece by piece."""
-    for part in _pretty(_document(forms, _Rows(forms.form_8949.rows)), ""):
+    for part in _pretty(_document(forms, _Rows(forms.form_8949.rows), streamed=True), ""):
         handle.write(part)
     handle.write("\n")
 

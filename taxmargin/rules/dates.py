@@ -8,20 +8,24 @@ holding period counts calendar months, not days (§6.1 [I8949; CASPE; LASSER]).
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import islice, repeat
+from operator import attrgetter, is_, le
 from zoneinfo import ZoneInfo
 
-from taxmargin.booking import Term
+from taxmargin.booking import Disposal, Term
 
 __all__ = [
     "UTC_ZONE_KEYS",
     "TaxDates",
+    "boundary_window",
     "holding_term",
     "near_one_year_boundary",
     "one_year_end",
     "rules_disagree",
+    "sale_times",
     "tax_date",
     "year_start",
 ]
@@ -67,6 +71,18 @@ class TaxDates:
             else:
                 day = self._memo[moment] = tax_date(moment, self.zone)
         return day
+
+    def utc_dates(self, moments: Iterable[datetime]) -> list[date] | None:
+        """The tax dates of ``moments`` in a UTC zone when every one is a UTC time: each
+        its own date, made by C-level maps without the memo (issue 6: a year's sale and
+        acquisition times are nearly all distinct, a million of them, so the memo only
+        costs); else None (the caller converts one by one)."""
+        if not self._utc:
+            return None
+        moments = moments if isinstance(moments, list) else list(moments)
+        if not all(map(is_, map(_TZINFO, moments), repeat(UTC))):
+            return None
+        return list(map(datetime.date, moments))
 
 
 def year_start(year: int, zone: ZoneInfo) -> datetime:
@@ -141,6 +157,12 @@ def near_one_year_boundary(
     return first <= disposed <= last
 
 
+def boundary_window(acquired: date, *, conservative: bool = True, days: int = 1) -> tuple[date, date]:
+    """The first and last sale dates :func:`near_one_year_boundary` flags for a lot
+    acquired on ``acquired`` (for loops that look it up once per acquisition date)."""
+    return _boundary_window(acquired, conservative, days)
+
+
 @lru_cache(maxsize=65536)
 def _boundary_window(acquired: date, conservative: bool, days: int) -> tuple[date, date]:
     """The sale dates :func:`near_one_year_boundary` flags, per acquisition date."""
@@ -154,3 +176,25 @@ def rules_disagree(acquired: date, disposed: date) -> bool:
     return holding_term(acquired, disposed, conservative=True) != holding_term(
         acquired, disposed, conservative=False
     )
+
+
+def sale_times(disposals: Sequence[Disposal]) -> list[datetime] | None:
+    """The disposals' sale times, when they are in time order, else None.
+
+    The engine books events in time order, so its disposals are (issue 6): then the
+    disposals sold in a window of time are one run of them, found by bisecting these
+    times (``bisect``) instead of comparing every sale time, once for each window (the
+    tax year's sales, the year-end boundaries, the sales after the year). Checked here,
+    never assumed: out of order, or with a naive time (which the comparisons of the
+    callers refuse, or treat specially, as before), the callers compare every time."""
+    times = list(map(_DISPOSED, disposals))
+    if not times or times[0].utcoffset() is None:
+        return None
+    try:
+        return times if all(map(le, times, islice(times, 1, None))) else None
+    except TypeError:  # a naive time among aware ones
+        return None
+
+
+_DISPOSED = attrgetter("disposed")
+_TZINFO = attrgetter("tzinfo")

@@ -9,6 +9,8 @@ the booking, so they are taken as booked and an ``open-positions`` note says so.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -66,12 +68,14 @@ def _merge(lots: list[OpenLot]) -> tuple[OpenLot, ...]:
     return tuple(every)
 
 
-def _activity_after(booking: Booking, end: datetime) -> bool:
+def _activity_after(booking: Booking, end: datetime, times: Sequence[datetime] | None = None) -> bool:
     """Whether anything in the booking is dated at or after ``end`` (latest items first:
-    the booking is in time order, so a later item is usually found at once)."""
+    the booking is in time order, so a later item is usually found at once; with the
+    sale times in order, ``times``, the last one tells)."""
     end = end.astimezone(UTC)  # one zone on both sides: a plain field comparison
     return (
-        any(d.disposed >= end for d in reversed(booking.disposals))
+        (bool(times) and times[-1] >= end if times is not None
+         else any(d.disposed >= end for d in reversed(booking.disposals)))
         or any(i.time >= end for i in booking.income)
         or any(i.time >= end for i in booking.interest)
         or any(f.time >= end for f in booking.funding_paid)
@@ -79,24 +83,31 @@ def _activity_after(booking: Booking, end: datetime) -> bool:
     )
 
 
-def year_end_positions(booking: Booking, year: int, zone: ZoneInfo) -> YearEndPositions:
+def year_end_positions(
+    booking: Booking, year: int, zone: ZoneInfo, *, times: Sequence[datetime] | None = None
+) -> YearEndPositions:
     """Open lots, open shorts and liabilities at the end of ``year`` (Dec 31 in ``zone``).
 
     Lots: the booking's open lots acquired before the end, plus every lot piece acquired
     before the end and disposed of after it (exact: quantities and bases are added back).
     A lot moved to another own account after the end is shown in the account of record.
+    ``times``: the disposals' sale times in order (``dates.sale_times``), if made: the
+    disposals after the end are then the run after the last sale before it.
     """
     end = year_start(year + 1, zone)
     end_utc = end.astimezone(UTC)  # the same instant; compares faster with UTC times
     pieces = [lot for lot in booking.open_lots if lot.acquired < end_utc]
+    disposals = booking.disposals
+    if times is not None:  # in time order: those sold at or after the end are the last ones
+        disposals = disposals[bisect_left(times, end_utc):]
     pieces += [
         _consumed_lot(d)
-        for d in booking.disposals
+        for d in disposals
         if d.disposed >= end_utc and d.acquired < end_utc and not d.short_sale and d.purpose not in _NO_LOT
     ]
     shorts = tuple(s for s in booking.open_shorts if s.opened < end)
     notes: tuple[Diagnostic, ...] = ()
-    if _activity_after(booking, end):
+    if _activity_after(booking, end, times):
         notes = (
             Diagnostic(
                 Severity.INFO,

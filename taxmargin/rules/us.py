@@ -7,9 +7,12 @@ here; ``taxmargin.reports.build`` rounds them where a form is built (tax-rules.m
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import repeat
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from taxmargin.booking import (
@@ -26,7 +29,7 @@ from taxmargin.booking import (
 from taxmargin.errors import Diagnostic, NotSupported
 from taxmargin.gcpause import gc_paused
 from taxmargin.profile import METHODS, Profile
-from taxmargin.rules.dates import TaxDates, one_year_end
+from taxmargin.rules.dates import TaxDates, one_year_end, sale_times
 from taxmargin.rules.form4952 import form_4952
 from taxmargin.rules.params import PARAMS, YearParams, params_for
 from taxmargin.rules.positions import year_end_positions
@@ -96,7 +99,13 @@ class TaxYear:
 
 
 def _year_rows(
-    disposals: Sequence[Disposal], year: int, dates: TaxDates, conservative: bool, params: YearParams
+    disposals: Sequence[Disposal],
+    year: int,
+    dates: TaxDates,
+    conservative: bool,
+    params: YearParams,
+    times: Sequence[datetime] | None = None,
+    skipped: list[Disposal] | None = None,
 ) -> tuple[YearRow, ...]:
     """The rows of the disposals whose tax date of sale is in ``year``: tax dates from the
     profile zone (§6.3); term = ``term_override`` (U2) if set, else the calendar-anniversary
@@ -105,44 +114,80 @@ def _year_rows(
     Fast (issue 6): disposals sold more than a day before Jan 1 or after Dec 31 of
     ``year`` (UTC) are skipped by comparing times (:func:`_candidates`); each distinct time
     is converted once (``TaxDates``), each acquisition date's one-year end computed once,
-    the two box letters looked up once."""
-    short_box = form8949_box(Term.SHORT, params=params)
-    long_box = form8949_box(Term.LONG, params=params)
-    rows = []
-    known = dates.known
+    the two box letters looked up once. ``times``: ``dates.sale_times(disposals)``, if
+    made; ``skipped``, if given, receives the candidates dated in another year."""
+    short, long = Term.SHORT, Term.LONG
+    short_box = form8949_box(short, params=params)
+    long_box = form8949_box(long, params=params)
+    rows: list[YearRow] = []
+    append, make, known = rows.append, make_year_row, dates.known
     ends: dict[date, date] = {}  # acquisition date -> one_year_end
-    for d in _candidates(disposals, year):
-        sold = known(d.disposed) or dates(d.disposed)
+    candidates = _candidates(disposals, year, times)
+    # in a UTC zone, all the dates at once (TaxDates.utc_dates); else one by one, the
+    # acquisition date only of a sale in the year (as before: nothing else is converted)
+    solds = dates.utc_dates(map(_DISPOSED, candidates))
+    acquireds = dates.utc_dates(map(_ACQUIRED, candidates)) if solds is not None else None
+    if solds is None:
+        solds = [known(t) or dates(t) for t in map(_DISPOSED, candidates)]
+    for d, sold, acquired in zip(candidates, solds, repeat(None) if acquireds is None else acquireds):
         if sold.year != year:
+            if skipped is not None:
+                skipped.append(d)
             continue
-        acquired = known(d.acquired) or dates(d.acquired)
+        if acquired is None:
+            acquired = known(d.acquired) or dates(d.acquired)
         term = d.term_override
         if term is None:
             end = ends.get(acquired)
             if end is None:
                 end = ends[acquired] = one_year_end(acquired, conservative=conservative)
-            term = Term.LONG if sold > end else Term.SHORT
-        rows.append(make_year_row(d, acquired, sold, term, long_box if term is Term.LONG else short_box))
+            if sold > end:
+                append(make(d, acquired, sold, long, long_box))
+            else:
+                append(make(d, acquired, sold, short, short_box))
+        else:
+            append(make(d, acquired, sold, term, long_box if term is long else short_box))
     return tuple(rows)
 
+
+_DISPOSED = attrgetter("disposed")
+_ACQUIRED = attrgetter("acquired")
 
 #: More than any UTC offset (``datetime`` requires ``-24 h < utcoffset < 24 h``).
 _ANY_OFFSET = timedelta(hours=24)
 
 
-def _candidates(disposals: Sequence[Disposal], year: int) -> Sequence[Disposal]:
+def _candidates(
+    disposals: Sequence[Disposal], year: int, times: Sequence[datetime] | None = None
+) -> Sequence[Disposal]:
     """The disposals whose sale could have a tax date in ``year`` in any time zone: those
     sold strictly between Jan 1 00:00 UTC minus 24 hours and Jan 1 of the next year plus
     24 hours. A local time is its UTC time plus an offset strictly between -24 and +24
     hours, so a sale at or before the first bound is dated before ``year`` everywhere, one
     at or after the second after it. (A naive time cannot be compared: then every
-    disposal is returned, and ``tax_date`` refuses it as before.)"""
-    low = datetime(year, 1, 1, tzinfo=UTC) - _ANY_OFFSET
-    high = datetime(year + 1, 1, 1, tzinfo=UTC) + _ANY_OFFSET
+    disposal is returned, and ``tax_date`` refuses it as before.) With the sale times in
+    order (``times``, :func:`~taxmargin.rules.dates.sale_times`) they are one run, found
+    by bisecting."""
+    low, high = _candidate_window(year)
+    if times is not None:
+        return disposals[bisect_right(times, low) : bisect_left(times, high)]
     try:
         return [d for d in disposals if low < d.disposed < high]
     except TypeError:  # a naive time (a bug upstream): let tax_date say so
         return disposals
+
+
+def _candidate_window(year: int) -> tuple[datetime, datetime]:
+    """The bounds (both excluded) of :func:`_candidates`' sale times."""
+    return datetime(year, 1, 1, tzinfo=UTC) - _ANY_OFFSET, datetime(year + 1, 1, 1, tzinfo=UTC) + _ANY_OFFSET
+
+
+def _not_rows(disposals: Sequence[Disposal], times: Sequence[datetime], year: int,
+              skipped: list[Disposal]) -> list[Disposal]:
+    """The disposals that are no row of ``year``, their sale times ``times`` in order:
+    those before and after the candidates' run, and the candidates ``_year_rows`` skipped."""
+    low, high = _candidate_window(year)
+    return [*disposals[: bisect_right(times, low)], *skipped, *disposals[bisect_left(times, high) :]]
 
 
 def options_used(
@@ -195,14 +240,18 @@ def tax_year(booking: Booking, profile: Profile, year: int, *, method: str | Non
     zone = profile.zone
     conservative = profile.options.month_end_rule == "conservative"
     dates = TaxDates(zone)
-    rows = _year_rows(booking.disposals, year, dates, conservative, params)
+    times = sale_times(booking.disposals)  # in order (as booked): windows are bisected
+    skipped: list[Disposal] = []
+    rows = _year_rows(booking.disposals, year, dates, conservative, params, times, skipped)
+    # the diagnostics' scan for sources need not visit the rows' own disposals
+    others = None if times is None else _not_rows(booking.disposals, times, year, skipped)
     income = tuple(i for i in booking.income if dates(i.time).year == year)
     interest = tuple(i for i in booking.interest if dates(i.time).year == year)
     funding = tuple(f for f in booking.funding_paid if dates(f.time).year == year)
-    positions = year_end_positions(booking, year, zone)
+    positions = year_end_positions(booking, year, zone, times=times)
     diagnostics = year_diagnostics(
         booking, rows, year=year, zone=zone, conservative=conservative, params=params,
-        extra=positions.notes, dates=dates,
+        extra=positions.notes, dates=dates, times=times, others=others,
     )
     return TaxYear(
         year=year,

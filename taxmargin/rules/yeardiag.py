@@ -11,17 +11,19 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence, Set
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 from zoneinfo import ZoneInfo
 
-from taxmargin.booking import Booking, Purpose, Term
+from taxmargin.booking import Booking, Disposal, Purpose, Term
 from taxmargin.errors import Diagnostic, Severity
 from taxmargin.models import SourceRef
 from taxmargin.money import fmt_quantity
 from taxmargin.rules.dates import (
     TaxDates,
-    near_one_year_boundary,
+    boundary_window,
     one_year_end,
     rules_disagree,
     year_start,
@@ -48,40 +50,55 @@ _BROKER_PURPOSES = frozenset({Purpose.SALE, Purpose.FEE, Purpose.SPEND})
 _DAY = timedelta(hours=24)
 
 
-def _source_years(booking: Booking, dates: TaxDates, wanted: Set[SourceRef]) -> dict[SourceRef, set[int]]:
+def _touching(disposals: Sequence[Disposal], lines: Set[int]) -> list[Disposal]:
+    """The disposals naming a source row whose line number is in ``lines``, each once, in
+    their order (one comprehension over every source: the bulk of the scan)."""
+    touched = [d for d in disposals for src in d.sources if src.line in lines]
+    return list({id(d): d for d in touched}.values())
+
+
+def _source_years(
+    booking: Booking, dates: TaxDates, wanted: Set[SourceRef], disposals: Sequence[Disposal] | None = None
+) -> dict[SourceRef, set[int]]:
     """Tax years of the events behind each source row in ``wanted`` that the booking
     mentions (only the diagnostics' sources are ever asked about: the others are skipped
-    by their line number before any ``SourceRef`` is hashed)."""
+    by their line number before any ``SourceRef`` is hashed, in comprehensions, with a
+    Python call only per hit). ``disposals``: those to search, if not all the booking's
+    (:func:`booking_diagnostics`)."""
     years: dict[SourceRef, set[int]] = {}
+    if not wanted:
+        return years
     lines = {src.line for src in wanted}
 
     def note(source: SourceRef, moment: datetime) -> None:
-        if source.line in lines and source in wanted:
+        if source in wanted:
             years.setdefault(source, set()).add(dates(moment).year)
 
-    if not wanted:
-        return years
-    # the bulk: the disposals naming a wanted line number (one comprehension), each once
-    touched = [d for d in booking.disposals for src in d.sources if src.line in lines]
-    for d in {id(d): d for d in touched}.values():
+    for d in _touching(booking.disposals if disposals is None else disposals, lines):
         for index, src in enumerate(d.sources):
             if src.line in lines and src in wanted:
                 years.setdefault(src, set()).add(dates(d.acquired if index else d.disposed).year)
-    for income in booking.income:
+    for income in [i for i in booking.income if i.source.line in lines]:
         note(income.source, income.time)
-    for pay in booking.interest:
+    for pay in [p for p in booking.interest if p.source.line in lines]:
         note(pay.source, pay.time)
-    for fund in booking.funding_paid:
+    for fund in [f for f in booking.funding_paid if f.source.line in lines]:
         note(fund.source, fund.time)
-    for lot in booking.open_lots:
+    for lot in [lot for lot in booking.open_lots if lot.source.line in lines]:
         note(lot.source, lot.acquired)
-    for short in booking.open_shorts:
+    for short in [s for s in booking.open_shorts if s.source.line in lines]:
         note(short.source, short.opened)
     return years
 
 
 def booking_diagnostics(
-    booking: Booking, rows: Sequence[YearRow], year: int, zone: ZoneInfo, *, dates: TaxDates | None = None
+    booking: Booking,
+    rows: Sequence[YearRow],
+    year: int,
+    zone: ZoneInfo,
+    *,
+    dates: TaxDates | None = None,
+    others: Sequence[Disposal] | None = None,
 ) -> list[Diagnostic]:
     """The booking's diagnostics that concern ``year``.
 
@@ -90,6 +107,11 @@ def booking_diagnostics(
     is dated in ``year``; and those whose source the booking does not date at all (e.g. a
     negative balance on a withdrawal): hiding a warning is worse than repeating one.
     Dropped: those whose source is dated only in other years.
+
+    ``others``: the booking's disposals that are not behind ``rows`` (every other one),
+    when the caller knows them (``rules.us.tax_year``, issue 6): only these are searched
+    for the years of the sources not behind a row, since a row's disposal names no such
+    source (each diagnostic source it names is behind that row).
     """
     wanted = {diag.source for diag in booking.diagnostics if diag.source is not None}
     if not wanted:
@@ -98,7 +120,7 @@ def booking_diagnostics(
     behind_rows = {
         src for row in rows for src in row.disposal.sources if src.line in lines and src in wanted
     }
-    dated = _source_years(booking, dates or TaxDates(zone), wanted - behind_rows)
+    dated = _source_years(booking, dates or TaxDates(zone), wanted - behind_rows, others)
     kept = []
     for diag in booking.diagnostics:
         src = diag.source
@@ -110,13 +132,20 @@ def booking_diagnostics(
 def holding_boundary(rows: Iterable[YearRow], *, conservative: bool) -> list[Diagnostic]:
     """``holding-boundary`` warnings (§6.3 (2)): sale within one day of the lot's
     one-year boundary, where another time zone could flip the term; notes when the naive
-    anniversary rule (U7) would give the other term."""
+    anniversary rule (U7) would give the other term.
+
+    Fast (issue 6): each acquisition date's window of flagged sale dates (that of
+    ``dates.near_one_year_boundary``) is looked up once per date, then compared per row."""
     out = []
+    windows: dict[date, tuple[date, date]] = {}
     for row in rows:
         d = row.disposal
-        if d.term_override is not None or not near_one_year_boundary(
-            row.date_acquired, row.date_sold, conservative=conservative
-        ):
+        if d.term_override is not None:
+            continue
+        window = windows.get(row.date_acquired)
+        if window is None:
+            window = windows[row.date_acquired] = boundary_window(row.date_acquired, conservative=conservative)
+        if not window[0] <= row.date_sold <= window[1]:
             continue
         last_short = one_year_end(row.date_acquired, conservative=conservative)
         message = (
@@ -135,16 +164,29 @@ def holding_boundary(rows: Iterable[YearRow], *, conservative: bool) -> list[Dia
 Window = tuple[datetime, datetime]
 
 
-def _year_events(booking: Booking, first: Window, second: Window) -> list[tuple[datetime, SourceRef | None, str]]:
+def _near_disposals(disposals: Sequence[Disposal], times: Sequence[datetime], first: Window,
+                    second: Window) -> Iterable[Disposal]:
+    """The disposals sold in either window ``[low, high)``, in their order, when their sale
+    times ``times`` are in order (``dates.sale_times``): the runs of the two windows (the
+    second without what the first already gave, should they overlap)."""
+    (a, b), (c, e) = sorted((bisect_left(times, low), bisect_left(times, high)) for low, high in (first, second))
+    return chain(disposals[a:b], disposals[max(b, c) : e])
+
+
+def _year_events(
+    booking: Booking, first: Window, second: Window, times: Sequence[datetime] | None = None
+) -> list[tuple[datetime, SourceRef | None, str]]:
     """The booking's events (one per time and source row, the first description kept)
-    whose time is in one of the two windows ``[low, high)``, in time order."""
+    whose time is in one of the two windows ``[low, high)``, in time order. ``times``:
+    the disposals' sale times, in order, if known (:func:`_near_disposals`)."""
     (low_1, high_1), (low_2, high_2) = first, second
 
     def near(moment: datetime) -> bool:
         return low_1 <= moment < high_1 or low_2 <= moment < high_2
 
     events: dict[tuple[datetime, SourceRef | None], str] = {}
-    for d in booking.disposals:  # the bulk: near() inlined
+    disposals = booking.disposals if times is None else _near_disposals(booking.disposals, times, first, second)
+    for d in disposals:  # the bulk: near() inlined
         moment = d.disposed
         if low_1 <= moment < high_1 or low_2 <= moment < high_2:
             events.setdefault((moment, d.sources[0] if d.sources else None), f"disposal of {d.asset}")
@@ -164,11 +206,17 @@ def _year_events(booking: Booking, first: Window, second: Window) -> list[tuple[
 
 
 def year_boundary(
-    booking: Booking, year: int, zone: ZoneInfo, *, dates: TaxDates | None = None
+    booking: Booking,
+    year: int,
+    zone: ZoneInfo,
+    *,
+    dates: TaxDates | None = None,
+    times: Sequence[datetime] | None = None,
 ) -> list[Diagnostic]:
     """``year-boundary`` warnings (§6.3 (1)): events within 24 hours of Jan 1 00:00 in the
     taxpayer's zone at the start or the end of ``year`` (another zone, e.g. the exchange's
-    UTC, could put them in the other tax year)."""
+    UTC, could put them in the other tax year). ``times``: ``dates.sale_times`` of the
+    booking's disposals, if made."""
     start, end = (
         # the same instants in UTC, the zone of the booked times: plain field comparisons
         ((edge - _DAY).astimezone(UTC), (edge + _DAY).astimezone(UTC))
@@ -176,7 +224,7 @@ def year_boundary(
     )
     local_date = dates or TaxDates(zone)
     out = []
-    for moment, source, what in _year_events(booking, start, end):
+    for moment, source, what in _year_events(booking, start, end, times):
         local = local_date(moment)
         message = (
             f"{what} at {moment.astimezone(ZoneInfo('UTC')).isoformat()} is dated {local} in "
@@ -221,13 +269,17 @@ def year_diagnostics(
     params: YearParams,
     extra: Sequence[Diagnostic] = (),
     dates: TaxDates | None = None,
+    times: Sequence[datetime] | None = None,
+    others: Sequence[Disposal] | None = None,
 ) -> tuple[Diagnostic, ...]:
     """All diagnostics of the tax year: the booking's (filtered), then the year's own.
-    ``dates``: the tax dates already computed in ``zone`` (reused, never required)."""
+    ``dates``: the tax dates already computed in ``zone``, ``times``: the sale times in
+    order (``dates.sale_times``), ``others``: the disposals that are no row
+    (:func:`booking_diagnostics`); all reused, never required."""
     dates = dates or TaxDates(zone)
-    out = booking_diagnostics(booking, rows, year, zone, dates=dates)
+    out = booking_diagnostics(booking, rows, year, zone, dates=dates, others=others)
     out += holding_boundary(rows, conservative=conservative)
-    out += year_boundary(booking, year, zone, dates=dates)
+    out += year_boundary(booking, year, zone, dates=dates, times=times)
     out += broker_reported(rows, year)
     if not params.rows_per_page_final:
         out.append(
