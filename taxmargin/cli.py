@@ -217,7 +217,8 @@ def _report_years(years: Sequence[int], ledger: Path, profile: Profile, method: 
                   have: Sequence[str], missing: Sequence[str]) -> int:
     """``report`` with several ``--year``: one load and one booking for all of them
     (``pipeline.prepare_years``), then each year's forms, files and summary, in year order,
-    the years shared between two processes where that pays (``taxmargin.yearfork``). Each
+    the years shared between two processes where that pays (``taxmargin.yearfork``: the
+    first years' forms are built while the later years are still being booked). Each
     year is what ``report --year YYYY`` alone gives; a year that cannot be done prints its
     error and the others are still written (exit status 2)."""
     events, prices = api.load_events(ledger)
@@ -233,7 +234,7 @@ def _report_years(years: Sequence[int], ledger: Path, profile: Profile, method: 
             return 2
         return 0
 
-    return run_years(years, prepared.weights, one, captured, replay)
+    return run_years(years, prepared.weights, one, captured, replay, lambda first: prepared.book_to(first[-1]))
 
 
 def default_year(events: Sequence[EventBase], profile: Profile, today: date | None = None) -> int:

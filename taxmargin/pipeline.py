@@ -12,14 +12,16 @@ load and one booking (issue 6)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from taxmargin.booking import Booking
-from taxmargin.engine import EngineOptions, book_until
+from taxmargin.engine import EngineOptions, book_stages
 from taxmargin.errors import Diagnostic, InputError
 from taxmargin.gcpause import gc_paused
 from taxmargin.models import EventBase, SourceRef
@@ -104,17 +106,33 @@ def _step(progress: Progress, total: int, done: int) -> None:
 @dataclass(slots=True)
 class Prepared:
     """What the years of one report share: the profile and method, the pricing
-    assumptions, and per year its booking (taken out by :func:`finish_year`, so a large
-    year's disposals are freed as soon as its forms are built), its transfer and pricing
-    notes, and its weight: the disposals booked since the previous year asked for (how
-    long its forms take, to share the years between processes)."""
+    assumptions, per year its transfer and pricing notes and its weight (the events in its
+    window: how long its forms take, to share the years between processes), and the
+    booking pass (``engine.book_stages``), which runs as far as the years asked for need
+    (:meth:`book_to`). A year's booking is taken out by :func:`finish_year`, so a large
+    year's disposals are freed as soon as its forms are built."""
 
     profile: Profile
     method: str | None
     assumptions: tuple[str, ...]
+    notes: dict[int, list[Diagnostic]]
+    weights: dict[int, int]
+    pending: Iterator[tuple[int, Booking]]
+    #: called once the last year is booked (a progress bar's last step)
+    finished: Callable[[], None] | None = None
     bookings: dict[int, Booking] = field(default_factory=dict)
-    notes: dict[int, list[Diagnostic]] = field(default_factory=dict)
-    weights: dict[int, int] = field(default_factory=dict)
+    booked: set[int] = field(default_factory=set)
+
+    def book_to(self, year: int) -> None:
+        """Book on until the end of ``year`` (keeping the bookings of the years on the way)."""
+        with gc_paused(age=True):
+            while year not in self.booked:
+                reached, booking = next(self.pending)
+                self.bookings[reached] = booking
+                self.booked.add(reached)
+        if self.finished is not None and len(self.booked) == len(self.weights):
+            self.finished()
+            self.finished = None
 
 
 def prepare_years(
@@ -127,8 +145,9 @@ def prepare_years(
     progress: Progress | None = None,
 ) -> Prepared:
     """Match transfers and price events over the whole ledger (a lot bought years ago
-    needs its basis), then book once everything before the first instant of the last year
-    + 1 in the profile's zone, keeping the booking at the end of each of ``years``."""
+    needs its basis), and set up one booking pass over everything before the first instant
+    of the last year + 1 in the profile's zone, giving the booking at the end of each of
+    ``years`` (it runs when a year's forms are asked for: :meth:`Prepared.book_to`)."""
     check_method(method)
     wanted = sorted(set(years))
     ends = [year_end(year, profile.zone) for year in wanted]
@@ -140,20 +159,23 @@ def prepare_years(
         plan = plan_from_profile(profile, method)
         total = sum(1 for e in priced.events if e.time < ends[-1]) if progress is not None else 0
         step = None if progress is None else partial(_step, progress, total)
-        bookings = book_until(priced.events, plan, EngineOptions.from_profile(profile), ends, progress=step)
-        if progress is not None:
-            progress(total, total)
         found = (*transfer_notes, *priced.diagnostics)
         notes = {year: _stage_diagnostics(found, priced.events, year, profile.zone) for year in wanted}
-        counts = [len(b.disposals) for b in bookings]
-        weights = {year: count - before for year, count, before in zip(wanted, counts, [0, *counts])}
-        return Prepared(profile, method, priced.assumptions, dict(zip(wanted, bookings)), notes, weights)
+        weights = {wanted[0]: 0}
+        if len(wanted) > 1:  # the events of each year's window
+            counts = Counter(bisect_right(ends, e.time) for e in priced.events)
+            weights = {year: counts.get(i, 0) for i, year in enumerate(wanted)}
+        stages = book_stages(priced.events, plan, EngineOptions.from_profile(profile), ends, progress=step)
+        finished = None if progress is None else partial(progress, total, total)
+        return Prepared(profile, method, priced.assumptions, notes, weights, zip(wanted, stages), finished)
 
 
 def finish_year(prepared: Prepared, year: int) -> Report:
-    """The forms of one prepared year (its booking is taken out of ``prepared``)."""
+    """The forms of one prepared year (booked first as far as needed; its booking is then
+    taken out of ``prepared``)."""
     profile, method = prepared.profile, prepared.method
     with gc_paused(age=True):
+        prepared.book_to(year)
         booking = prepared.bookings.pop(year)
         options = booking.options + tuple(
             (f"pricing_{i}", text) for i, text in enumerate(prepared.assumptions, start=1)

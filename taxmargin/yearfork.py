@@ -3,8 +3,9 @@
 ``taxmargin report --year 2024 --year 2025`` books the ledger once
 (``pipeline.prepare_years``); what is left per year — the rules, the forms, the files and
 the summary — depends on that year's booking only. On a POSIX machine with more than one
-core, :func:`run_years` forks one child after the booking, which does the first years
-while the parent does the rest (split where the two shares of disposals are closest). A
+core, :func:`run_years` forks one child as soon as the booking pass has reached the end
+of the child's years, which does those first years while the parent books on and does the
+rest (split where the two shares of events are closest). A
 forked child shares the booking with the parent (copy-on-write); nothing is pickled but
 what the child printed and its exit status.
 
@@ -61,15 +62,19 @@ def split_point(weights: Sequence[int]) -> int:
 
 
 def run_years(years: Sequence[int], weights: Mapping[int, int], job: Job, capture: Capture,
-              replay: Callable[[str, str], None]) -> int:
+              replay: Callable[[str, str], None], ready: Callable[[Sequence[int]], None] | None = None) -> int:
     """Run ``job`` for every year, in order; returns the highest exit status. Serial with
-    one core, one year, or fewer than ``fanout.MIN_ROWS`` disposals in all; otherwise the
-    first years in a forked child (module docstring). ``replay(out, err)`` prints text
-    captured in a process."""
+    one core, one year, or weights (events) below ``fanout.MIN_ROWS`` in all; otherwise the
+    first years in a forked child (module docstring). ``ready(child_years)`` is called
+    just before the fork (the booking pass runs up to the child's last year, so the child
+    starts while the parent books on: ``pipeline.Prepared.book_to``). ``replay(out, err)``
+    prints text captured in a process."""
     shares = [weights.get(year, 0) for year in years]
     if len(years) < 2 or workers_available() < 2 or sum(shares) < MIN_ROWS or _busy["in_child"]:
         return max((job(year) for year in years), default=0)
     k = split_point(shares)
+    if ready is not None:
+        ready(years[:k])
     reader, writer = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()

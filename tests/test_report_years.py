@@ -89,7 +89,7 @@ def test_a_year_that_cannot_be_done_fails_alone(ledger: Path) -> None:
 
 @pytest.fixture
 def two_cores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fork for any size (the real threshold is fanout.MIN_ROWS disposals)."""
+    """Fork for any size (the real threshold is fanout.MIN_ROWS events)."""
     monkeypatch.setattr(yearfork, "MIN_ROWS", 0)
     monkeypatch.setattr(yearfork, "workers_available", lambda: 2)
     yield
@@ -140,8 +140,10 @@ def test_run_years_prints_in_year_order_and_returns_the_worst_status(
         two_cores: None, capsys: pytest.CaptureFixture[str]) -> None:
     log: list[int] = []
     weights = {2023: 10, 2024: 10, 2025: 25}
+    readied: list[list[int]] = []
     code = yearfork.run_years([2023, 2024, 2025], weights, _job(log, {2024: 2}), cli_output.captured,
-                              cli_output.replay)
+                              cli_output.replay, lambda years: readied.append(list(years)))
+    assert readied == [[2023, 2024]]  # the child's years, booked before the fork
     printed = capsys.readouterr()
     lines = printed.out.splitlines()
     assert [line.split(" in ")[0] for line in lines] == ["year 2023", "year 2024", "year 2025"]
@@ -171,7 +173,7 @@ def test_a_failing_parent_waits_for_the_child_and_raises(two_cores: None,
 
 def test_serial_when_small_or_single_core(monkeypatch: pytest.MonkeyPatch) -> None:
     log: list[int] = []
-    weights = {2024: 100, 2025: 100}  # below fanout.MIN_ROWS disposals in all
+    weights = {2024: 100, 2025: 100}  # below fanout.MIN_ROWS events in all
     assert yearfork.run_years([2024, 2025], weights, _job(log, {}), cli_output.captured, cli_output.replay) == 0
     assert log == [2024, 2025]
 
@@ -185,3 +187,21 @@ def test_serial_when_small_or_single_core(monkeypatch: pytest.MonkeyPatch) -> No
 ])
 def test_split_point(weights: list[int], k: int) -> None:
     assert yearfork.split_point(weights) == k
+
+
+def test_prepared_years_book_only_as_far_as_asked(ledger: Path) -> None:
+    """``finish_year`` books on only as far as its year; each year's forms equal the
+    one-year report's (the booking pass is shared)."""
+    from taxmargin import api
+    from taxmargin.profile import Profile
+
+    events, prices = api.load_events(ledger / "taxmargin.db")
+    prepared = api.prepare_years(events, prices, Profile(), [2025, 2024])
+    assert prepared.booked == set() and prepared.weights == {2024: 4, 2025: 3}
+    first = api.finish_year(prepared, 2024)
+    assert prepared.booked == {2024}
+    second = api.finish_year(prepared, 2025)
+    assert prepared.booked == {2024, 2025} and prepared.bookings == {}
+    for year, report in ((2024, first), (2025, second)):
+        alone = api.compute_report(events, prices, Profile(), year)
+        assert repr(report) == repr(alone)

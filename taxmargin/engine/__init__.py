@@ -14,6 +14,6 @@ consumed), income, interest, funding paid and diagnostics. Modules:
 """
 
 from taxmargin.engine.options import EngineOptions
-from taxmargin.engine.run import book, book_until
+from taxmargin.engine.run import book, book_stages, book_until
 
-__all__ = ["EngineOptions", "book", "book_until"]
+__all__ = ["EngineOptions", "book", "book_stages", "book_until"]

@@ -8,7 +8,7 @@ function: same events (in any input order), plan and options -> the same Booking
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -53,7 +53,7 @@ from taxmargin.models import (
 )
 from taxmargin.policies import MethodPlan
 
-__all__ = ["PROGRESS_EVERY", "book", "book_until"]
+__all__ = ["PROGRESS_EVERY", "book", "book_stages", "book_until"]
 
 #: ``progress(n)`` is called after every this many events.
 PROGRESS_EVERY = 10_000
@@ -150,6 +150,22 @@ def book_until(
     group straddles an end. ``taxmargin report`` with several ``--year`` books once this
     way; a property test checks each result against :func:`book`.
     """
+    return list(book_stages(events, plan, options, ends, progress=progress))
+
+
+def book_stages(
+    events: Iterable[EventBase],
+    plan: MethodPlan,
+    options: EngineOptions,
+    ends: Sequence[datetime | None],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Booking]:
+    """:func:`book_until`, one booking at a time: each is handed out as soon as the pass
+    reaches its end, so an earlier year's forms can be built while later events are still
+    being booked (``taxmargin.yearfork``). The pass runs while the caller iterates (pause
+    the garbage collector around it, as :func:`book_until` does); it lets go of the events
+    before it hands out the last booking."""
     if any(end is None for end in ends[:-1]) or any(
         a is not None and b is not None and b < a for a, b in zip(ends, ends[1:])
     ):
@@ -158,13 +174,16 @@ def book_until(
         raise ValueError("book_until: an end must be a whole second (fees are grouped by second)")
     last = ends[-1] if ends else None
     chosen = [ev for ev in events if last is None or ev.time < last]
+    return _stages(chosen, State(plan, options), ends, progress)
+
+
+def _stages(chosen: list[EventBase], st: State, ends: Sequence[datetime | None],
+            progress: Callable[[int], None] | None) -> Iterator[Booking]:
     chosen.sort(key=_order)
-    st = State(plan, options)
     extra, fee_rows = attached_fees(chosen)
     handlers = _HANDLERS
-    results: list[Booking] = []
     start = 0
-    for end in ends:
+    for number, end in enumerate(ends, start=1):
         stop = len(chosen) if end is None else bisect_left(chosen, end, lo=start, key=_time)
         for index in range(start, stop):
             ev = chosen[index]
@@ -179,9 +198,11 @@ def book_until(
                     _dispatch(st, ev, extra.get(index, ZERO), fee_rows.get(index))
             if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
                 progress(index + 1)
-        results.append(_result(st))
+        result = _result(st)
+        if number == len(ends):
+            del chosen, st, extra, fee_rows  # the events can go while the last booking is used
+        yield result
         start = stop
-    return results
 
 
 def _time(ev: EventBase) -> datetime:
