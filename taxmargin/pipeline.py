@@ -167,7 +167,14 @@ def prepare_years(
             weights = {year: counts.get(i, 0) for i, year in enumerate(wanted)}
         stages = book_stages(priced.events, plan, EngineOptions.from_profile(profile), ends, progress=step)
         finished = None if progress is None else partial(progress, total, total)
-        return Prepared(profile, method, priced.assumptions, notes, weights, zip(wanted, stages), finished)
+        return Prepared(profile, method, priced.assumptions, notes, weights, _by_year(wanted, stages), finished)
+
+
+def _by_year(years: Sequence[int], stages: Iterator[Booking]) -> Iterator[tuple[int, Booking]]:
+    """``zip(years, stages)`` without its cache: ``zip`` keeps its last pair for reuse,
+    which would keep a booking (a million disposals) alive while its forms are built."""
+    for year in years:
+        yield year, next(stages)
 
 
 def finish_year(prepared: Prepared, year: int) -> Report:

@@ -205,3 +205,22 @@ def test_prepared_years_book_only_as_far_as_asked(ledger: Path) -> None:
     for year, report in ((2024, first), (2025, second)):
         alone = api.compute_report(events, prices, Profile(), year)
         assert repr(report) == repr(alone)
+
+
+def test_the_booking_pass_keeps_no_booking_alive(ledger: Path) -> None:
+    """Memory (issue 6: a 1M-event year within 2 GB): once a year's booking is taken out of
+    ``prepared``, nothing else may hold it while its forms are built — not the pass's
+    suspended frame, not a ``zip`` reusing its last pair."""
+    import sys
+
+    from taxmargin import api
+    from taxmargin.profile import Profile
+
+    events, prices = api.load_events(ledger / "taxmargin.db")
+    for years in ([2025], [2024, 2025]):
+        prepared = api.prepare_years(events, prices, Profile(), years)
+        for year in years:
+            prepared.book_to(year)
+            booking = prepared.bookings.pop(year)
+            assert sys.getrefcount(booking) == 2  # this name and getrefcount's argument
+            del booking

@@ -198,10 +198,10 @@ def _stages(chosen: list[EventBase], st: State, ends: Sequence[datetime | None],
                     _dispatch(st, ev, extra.get(index, ZERO), fee_rows.get(index))
             if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
                 progress(index + 1)
-        result = _result(st)
+        result = [_result(st)]
         if number == len(ends):
             del chosen, st, extra, fee_rows  # the events can go while the last booking is used
-        yield result
+        yield result.pop()  # (a local would keep the booking alive while this pass waits)
         start = stop
 
 
