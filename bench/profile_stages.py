@@ -78,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         del result, file
         events, prices = prof.run("ledger.load", lambda: api.load_events(db))
         for attr, name in (("match_transfers", "transfers"), ("price_events", "pricing"),
-                           ("book_until", "booking"), ("tax_year", "tax_year"), ("build_forms", "build_forms")):
+                           ("book_stages", "booking"), ("tax_year", "tax_year"), ("build_forms", "build_forms")):
             fn = getattr(pipeline, attr)  # the names compute_report looks up
+            if attr == "book_stages":  # a lazy pass (the report asks for each year's booking): run it whole
+                fn = lambda *a, _fn=fn, **k: iter(list(_fn(*a, **k))[::-1].pop, None)  # noqa: E731
             setattr(pipeline, attr, lambda *a, _fn=fn, _name=name, **k: prof.run(_name, lambda: _fn(*a, **k)))
         report = api.compute_report(events, prices, Profile(), args.year)
         for fmt in args.formats.split(","):

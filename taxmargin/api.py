@@ -36,23 +36,38 @@ from taxmargin.importers.generic import GenericCsv
 from taxmargin.ledger import ImportRecord, Ledger
 from taxmargin.ledger_stream import STREAM_BYTES, StreamStore
 from taxmargin.models import EventBase, Transfer
-from taxmargin.pipeline import (
-    Prepared,
-    Progress,
-    Report,
-    check_method,
-    compute_report,
-    finish_year,
-    prepare_years,
-    year_end,
-)
-from taxmargin.pricing import PricePoint
-from taxmargin.profile import Profile
-from taxmargin.reports.forms import TaxForms
 from taxmargin.reports.writers import FORMATS, RENDERERS, render
 
 if TYPE_CHECKING:
     from taxmargin.check import CheckReport
+    from taxmargin.pipeline import (
+        Prepared,
+        Progress,
+        Report,
+        check_method,
+        compute_report,
+        finish_year,
+        prepare_years,
+        year_end,
+    )
+    from taxmargin.pricing import PricePoint
+    from taxmargin.profile import Profile
+    from taxmargin.reports.forms import TaxForms
+
+#: Re-exported from ``taxmargin.pipeline`` on first use (:func:`__getattr__`): ``taxmargin
+#: import`` then starts without loading the engine, the rules and the forms (startup time).
+_FROM_PIPELINE = frozenset(
+    {"Prepared", "Progress", "Report", "check_method", "compute_report", "finish_year", "prepare_years", "year_end"}
+)
+
+
+def __getattr__(name: str) -> object:
+    """PEP 562: the pipeline's names, imported when first asked for."""
+    if name in _FROM_PIPELINE:
+        from taxmargin import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DEFAULT_LEDGER",
@@ -230,6 +245,9 @@ def _step(progress: Progress, total: int, done: int) -> None:
 def report_from_ledger(
     ledger_path: Path, profile: Profile, year: int, *, method: str | None = None, progress: Progress | None = None
 ) -> Report:
+    """Load the ledger's events and compute the year (``pipeline.compute_report``)."""
+    from taxmargin.pipeline import compute_report
+
     events, prices = load_events(ledger_path)
     return compute_report(events, prices, profile, year, method=method, progress=progress)
 

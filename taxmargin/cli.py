@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -33,8 +33,10 @@ from taxmargin.cli_output import (
 from taxmargin.errors import InputError, LedgerError, NotSupported, TaxMarginError
 from taxmargin.ledger import Ledger
 from taxmargin.models import EventBase
-from taxmargin.profile import Profile, load_profile
 from taxmargin.yearfork import run_years
+
+if TYPE_CHECKING:
+    from taxmargin.profile import Profile
 
 __all__ = ["app", "main", "entry"]
 
@@ -66,6 +68,8 @@ MethodOpt = Annotated[
 
 def _profile(path: Path | None) -> Profile:
     """The profile: ``--profile``, else ``./taxmargin.toml`` when present, else defaults."""
+    from taxmargin.profile import load_profile  # pydantic: only for the commands that use it
+
     if path is None and DEFAULT_PROFILE.is_file():
         path = DEFAULT_PROFILE
     profile = load_profile(path)

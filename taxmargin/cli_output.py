@@ -11,14 +11,17 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 
-from taxmargin.api import FileImport, LedgerCheck, Report
+from taxmargin.api import FileImport, LedgerCheck
 from taxmargin.errors import Diagnostic, Severity
 from taxmargin.money import fmt_money
-from taxmargin.reports.forms import TaxForms
+
+if TYPE_CHECKING:  # annotations only: ``taxmargin import`` starts without the forms
+    from taxmargin.pipeline import Report
+    from taxmargin.reports.forms import TaxForms
 
 __all__ = ["captured", "console", "errors", "replay", "say", "fail", "print_check", "print_import", "print_summary",
            "print_report_notes"]
