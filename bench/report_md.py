@@ -47,13 +47,17 @@ def growth_table(doc: dict[str, Any]) -> str:
 
 
 def rp2_table(doc: dict[str, Any]) -> str:
-    lines = ["| method | rp2 s | taxmargin s | speed-up | CPU s rp2 / taxmargin | CPU speed-up | rp2 MB | "
-             "taxmargin MB | memory ratio | 8949 rows | gains equal to the cent |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| method | rp2 s | taxmargin s (import + report) | speed-up | speed-up, a report per year | "
+             "CPU s rp2 / taxmargin | CPU speed-up | rp2 MB | taxmargin MB | memory ratio | 8949 rows | "
+             "gains equal to the cent |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in doc["results"]:
         agree = sum(1 for y in r["years"].values() if y["agree"])
+        steps = " + ".join(f"{v:.2f}" for v in r["taxmargin_steps"].values())
+        apart = r.get("separate_reports", {}).get("speedup")
         lines.append(
-            f"| {r['method'].upper()} | {r['rp2_seconds']:.1f} | {r['taxmargin_seconds']:.1f} | {r['speedup']}x | "
+            f"| {r['method'].upper()} | {r['rp2_seconds']:.1f} | {r['taxmargin_seconds']:.2f} ({steps}) | "
+            f"{r['speedup']}x | {'' if apart is None else f'{apart}x'} | "
             f"{r['rp2_cpu_seconds']:.1f} / {r['taxmargin_cpu_seconds']:.1f} | {r['cpu_speedup']}x | "
             f"{r['rp2_peak_rss_mb']:,.0f} | {r['taxmargin_peak_rss_mb']:,.0f} | {r['memory_ratio']}x | "
             f"{r['rows']['taxmargin']:,} | {'yes' if r['agree'] else 'NO'} ({agree} of {len(r['years'])}) |")
