@@ -211,12 +211,17 @@ def sort_rows(rows: Iterable[YearRow]) -> list[YearRow]:
 def totals_of(rows: Iterable[Form8949Row]) -> Totals:
     """Line 2 of a page (or a statement group): column sums of (d), (e), (g), (h) [F8949],
     each added up in row order from 0 (``sum`` over the column, a C loop)."""
-    rows = rows if isinstance(rows, (list, tuple)) else list(rows)
+    return _column_sums(rows if isinstance(rows, (list, tuple)) else list(rows))
+
+
+def _column_sums(items: Sequence[Form8949Row] | Sequence[Totals]) -> Totals:
+    """The four column sums of rows or of totals (both name their columns alike), each
+    added up in order from 0 (``sum`` over the column, a C loop)."""
     return Totals(
-        sum(map(_PROCEEDS, rows), ZERO),
-        sum(map(_BASIS, rows), ZERO),
-        sum(map(_ADJUSTMENT, rows), ZERO),
-        sum(map(_GAIN, rows), ZERO),
+        sum(map(_PROCEEDS, items), ZERO),
+        sum(map(_BASIS, items), ZERO),
+        sum(map(_ADJUSTMENT, items), ZERO),
+        sum(map(_GAIN, items), ZERO),
     )
 
 
@@ -312,18 +317,7 @@ def form_8949_and_totals(
 
 def _sum_totals(parts: Sequence[Totals]) -> Totals:
     """The column sums of some totals, each added up in order from 0."""
-    return Totals(
-        sum(map(_T_PROCEEDS, parts), ZERO),
-        sum(map(_T_BASIS, parts), ZERO),
-        sum(map(_T_ADJUSTMENT, parts), ZERO),
-        sum(map(_T_GAIN, parts), ZERO),
-    )
-
-
-_T_PROCEEDS = attrgetter("proceeds")
-_T_BASIS = attrgetter("cost_basis")
-_T_ADJUSTMENT = attrgetter("adjustment")
-_T_GAIN = attrgetter("gain")
+    return _column_sums(parts)
 
 
 def _by_box(rows: Iterable[Form8949Row]) -> dict[str, list[Form8949Row]]:

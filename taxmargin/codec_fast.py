@@ -82,7 +82,8 @@ def _canonical(raw: str) -> str | None:
 
 def _leg(quantity: str, asset: str, is_fee: bool) -> Leg | None:
     """A given leg with its cells (``_NO_LEG`` for a zero fee), None when it needs the full
-    validator."""
+    validator (the checks of :func:`_leg_text`, repeated here rather than called: three legs
+    a row, a million rows)."""
     code = _asset_cache.get(asset) or asset_code(asset)
     if code is None:
         return None
@@ -95,7 +96,8 @@ def _leg(quantity: str, asset: str, is_fee: bool) -> Leg | None:
 
 
 def _leg_text(quantity: str, asset: str, is_fee: bool) -> tuple[str, str] | None:
-    """:func:`_leg`'s cells without its amount (``("", "")`` for a zero fee)."""
+    """A given leg's cells: (quantity text, asset code); ``_NO_TEXT`` for a zero fee, None
+    when it needs the full validator."""
     code = _asset_cache.get(asset) or asset_code(asset)
     if code is None:
         return None
@@ -211,16 +213,11 @@ def fast_row(row: Sequence[str], at: Positions, source: SourceRef, seq: int) -> 
     return fast_cells([row[i] for i in at], source, seq)
 
 
-def fast_cells(cells: Sequence[str], source: SourceRef, seq: int) -> tuple[EventBase, str] | None:
-    """The event of a row given as its cells in :data:`GENERIC_COLUMNS` order, with its
-    stored text, when plainly valid; None when the full validator must decide. (One
-    function on purpose: it runs once per row of a million-row file.)"""
-    (time_raw, account_raw, type_raw, sent_q, sent_a, recv_q, recv_a, fee_q, fee_a, usd_raw, fee_usd_raw,
-     to_raw, basis_raw, acquired_raw, lots, event_id, note, source_raw) = cells
-    spec = _TYPES.get(type_raw)
-    if spec is None or lots:
-        return None
-    build, masks, allowed, type_name = spec
+def _head(time_raw: str, account_raw: str, allowed: frozenset[str], type_name: str, to_raw: str, basis_raw: str,
+          acquired_raw: str) -> tuple[datetime, str, str, Extras] | None:
+    """What :func:`fast_cells` and :func:`fast_text` check first: the time (its value and
+    stored text), the account and the type's own cells; None when the full validator must
+    decide."""
     if len(time_raw) == 20 and time_raw[19] == "Z" and time_raw[10] == "T" and time_raw[4] == "-" \
             and time_raw[7] == "-" and time_raw[13] == ":" and time_raw[16] == ":" and _QUICK_FROM <= time_raw < _QUICK_TO:
         try:  # (as _timed's usual form, inline: once per row)
@@ -235,12 +232,26 @@ def fast_cells(cells: Sequence[str], source: SourceRef, seq: int) -> tuple[Event
     account = _good_accounts.get(account_raw) or _account(account_raw)
     if account is None:
         return None
-    extras = _NO_EXTRAS
     if allowed or to_raw or basis_raw or acquired_raw:
-        found = _extras(type_name, allowed, (to_raw, basis_raw, acquired_raw), time, account)
-        if found is None:
-            return None
-        extras = found
+        extras = _extras(type_name, allowed, (to_raw, basis_raw, acquired_raw), time, account)
+        return None if extras is None else (time, stored, account, extras)
+    return time, stored, account, _NO_EXTRAS
+
+
+def fast_cells(cells: Sequence[str], source: SourceRef, seq: int) -> tuple[EventBase, str] | None:
+    """The event of a row given as its cells in :data:`GENERIC_COLUMNS` order, with its
+    stored text, when plainly valid; None when the full validator must decide. (One
+    function on purpose: it runs once per row of a million-row file.)"""
+    (time_raw, account_raw, type_raw, sent_q, sent_a, recv_q, recv_a, fee_q, fee_a, usd_raw, fee_usd_raw,
+     to_raw, basis_raw, acquired_raw, lots, event_id, note, source_raw) = cells
+    spec = _TYPES.get(type_raw)
+    if spec is None or lots:
+        return None
+    build, masks, allowed, type_name = spec
+    head = _head(time_raw, account_raw, allowed, type_name, to_raw, basis_raw, acquired_raw)
+    if head is None:
+        return None
+    time, stored, account, extras = head
     sent = _leg(sent_q, sent_a, False) if sent_q or sent_a else _NO_LEG
     received = _leg(recv_q, recv_a, False) if recv_q or recv_a else _NO_LEG
     fee = _leg(fee_q, fee_a, True) if fee_q or fee_a else _NO_LEG
@@ -280,26 +291,10 @@ def fast_text(cells: Sequence[str]) -> str | None:
     if spec is None or lots or source_raw:
         return None
     _, masks, allowed, type_name = spec
-    if len(time_raw) == 20 and time_raw[19] == "Z" and time_raw[10] == "T" and time_raw[4] == "-" \
-            and time_raw[7] == "-" and time_raw[13] == ":" and time_raw[16] == ":" and _QUICK_FROM <= time_raw < _QUICK_TO:
-        try:
-            time, stored = _fromisoformat(time_raw), time_raw[:19] + ".000000Z"
-        except ValueError:
-            return None
-    else:
-        timed = _timed(time_raw)
-        if timed is None:
-            return None
-        time, stored = timed[0], timed[1]
-    account = _good_accounts.get(account_raw) or _account(account_raw)
-    if account is None:
+    head = _head(time_raw, account_raw, allowed, type_name, to_raw, basis_raw, acquired_raw)
+    if head is None:
         return None
-    extras = _NO_EXTRAS
-    if allowed or to_raw or basis_raw or acquired_raw:
-        found = _extras(type_name, allowed, (to_raw, basis_raw, acquired_raw), time, account)
-        if found is None:
-            return None
-        extras = found
+    _, stored, account, extras = head
     sent = _leg_text(sent_q, sent_a, False) if sent_q or sent_a else _NO_TEXT
     received = _leg_text(recv_q, recv_a, False) if recv_q or recv_a else _NO_TEXT
     fee = _leg_text(fee_q, fee_a, True) if fee_q or fee_a else _NO_TEXT

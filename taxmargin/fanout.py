@@ -35,7 +35,8 @@ from typing import IO, TypeVar
 
 from taxmargin.errors import InputError, TaxMarginError
 
-__all__ = ["COST_PER_ROW", "plan_groups", "workers_available", "render_parallel", "Renderer", "split_text"]
+__all__ = ["COST_PER_ROW", "collect", "fork_child", "plan_groups", "workers_available", "render_parallel", "Renderer",
+           "split_text"]
 
 #: Relative cost of each format per Form 8949 row (only the ratios matter): used to
 #: balance the groups. Measured at 100,000 and 1,000,000 events (bench/README.md).
@@ -95,45 +96,62 @@ def _each(render: Renderer, formats: Sequence[str]) -> dict[str, list[Path]]:
     return {name: render((name,)) for name in formats}
 
 
-def _run_child(render: Renderer, formats: tuple[str, ...], writer: int) -> None:
-    """In the forked child: render, send ("ok", {format: paths}) or ("error"/"crash",
-    text) through the pipe, and leave."""
-    code = 0
-    _busy["in_child"] = True
+def _render_answer(render: Renderer, formats: tuple[str, ...]) -> tuple[str, object]:
+    """A child's answer: ("ok", {format: paths}), or ("error", message) for a
+    :class:`TaxMarginError` (raised again in the parent as an ``InputError``)."""
     try:
-        answer: tuple[str, object] = ("ok", _each(render, formats))
+        return ("ok", _each(render, formats))
     except TaxMarginError as exc:
-        answer, code = ("error", str(exc)), 1
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
-        answer, code = ("crash", traceback.format_exc()), 1
-    try:
-        with os.fdopen(writer, "wb") as pipe:
-            pickle.dump(answer, pipe)
-    finally:
-        os._exit(code)
+        return ("error", str(exc))
 
 
-def _fork(render: Renderer, formats: tuple[str, ...]) -> _Child:
+def fork_child(work: Callable[[], tuple[str, object]]) -> tuple[int, int]:
+    """Fork a child that runs ``work`` and sends its answer — ``(kind, payload)``, or
+    ``("crash", traceback)`` if it raises — pickled through a pipe, then leaves with
+    ``os._exit`` (status 0 for an "ok" answer, else 1) without touching the parent's state.
+    Returns (pid, the pipe's reading end) for :func:`collect`. Also used by
+    ``taxmargin.yearfork``."""
     reader, writer = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
         os.close(reader)
-        _run_child(render, formats, writer)
+        _busy["in_child"] = True
+        code = 1
+        try:
+            answer = work()
+            code = 0 if answer[0] == "ok" else 1
+        except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+            answer = ("crash", traceback.format_exc())
+        try:
+            with os.fdopen(writer, "wb") as pipe:
+                pickle.dump(answer, pipe)
+        finally:
+            os._exit(code)
     os.close(writer)
+    return pid, reader
+
+
+def collect(pid: int, reader: int, what: str) -> tuple[str, object]:
+    """The answer of the child :func:`fork_child` started, once it has left; ("crash",
+    "WHAT ended without an answer ...") when it died without one."""
+    with os.fdopen(reader, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        return ("crash", f"{what} ended without an answer (wait status {status})")
+    answer: tuple[str, object] = pickle.loads(data)
+    return answer
+
+
+def _fork(render: Renderer, formats: tuple[str, ...]) -> _Child:
+    pid, reader = fork_child(lambda: _render_answer(render, formats))
     return _Child(pid, reader, formats)
 
 
 def _collect(child: _Child) -> tuple[str, object]:
-    with os.fdopen(child.reader, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(child.pid, 0)
-    if not data:
-        return ("crash", f"the process writing {', '.join(child.formats)} ended without an answer "
-                         f"(wait status {status})")
-    answer: tuple[str, object] = pickle.loads(data)
-    return answer
+    return collect(child.pid, child.reader, f"the process writing {', '.join(child.formats)}")
 
 
 def render_parallel(render: Renderer, formats: Sequence[str], rows: int,

@@ -23,15 +23,12 @@ waits for the child first.
 
 from __future__ import annotations
 
-import os
-import pickle
-import sys
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Protocol, cast
 
-from taxmargin.fanout import MIN_ROWS, _busy, workers_available
+from taxmargin.fanout import MIN_ROWS, _busy, collect, fork_child, workers_available
 
 __all__ = ["Captured", "run_years", "split_point"]
 
@@ -75,14 +72,7 @@ def run_years(years: Sequence[int], weights: Mapping[int, int], job: Job, captur
     k = split_point(shares)
     if ready is not None:
         ready(years[:k])
-    reader, writer = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
-        os.close(reader)
-        _child(years[:k], job, capture, writer)
-    os.close(writer)
+    pid, reader = fork_child(partial(_child, years[:k], job, capture))
     _busy["children"] += 1
     failure: BaseException | None = None
     codes: list[int] = []
@@ -93,7 +83,7 @@ def run_years(years: Sequence[int], weights: Mapping[int, int], job: Job, captur
             except BaseException as exc:  # wait for the child first
                 failure = exc
     finally:
-        kind, payload = _collect(pid, reader)
+        kind, payload = collect(pid, reader, "it")
         _busy["children"] -= 1
     out, err, theirs = cast(tuple[str, str, list[int]], payload) if kind == "ok" else ("", "", [])
     replay(out, err)
@@ -105,30 +95,8 @@ def run_years(years: Sequence[int], weights: Mapping[int, int], job: Job, captur
     return max((*theirs, *codes), default=0)
 
 
-def _child(years: Sequence[int], job: Job, capture: Capture, writer: int) -> None:
-    """In the forked child: run the years into a buffer, send ("ok", (out, err, codes)) or
-    ("crash", text) through the pipe, and leave."""
-    _busy["in_child"] = True
-    code = 0
-    answer: tuple[str, object]
-    try:
-        with capture() as captured:
-            codes = [job(year) for year in years]
-        answer = ("ok", (*captured.texts(), codes))
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
-        answer, code = ("crash", traceback.format_exc()), 1
-    try:
-        with os.fdopen(writer, "wb") as pipe:
-            pickle.dump(answer, pipe)
-    finally:
-        os._exit(code)
-
-
-def _collect(pid: int, reader: int) -> tuple[str, object]:
-    with os.fdopen(reader, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if not data:
-        return ("crash", f"it ended without an answer (wait status {status})")
-    answer: tuple[str, object] = pickle.loads(data)
-    return answer
+def _child(years: Sequence[int], job: Job, capture: Capture) -> tuple[str, object]:
+    """In the forked child: the years into a buffer; ("ok", (out, err, exit statuses))."""
+    with capture() as captured:
+        codes = [job(year) for year in years]
+    return ("ok", (*captured.texts(), codes))

@@ -4,8 +4,8 @@ The fast paths must not change a single result, not even a Decimal's exponent, s
 is compared with the general code it replaces (still in the code base, or restated here
 where the old code is gone) on random inputs: the heap walk of ``consume_ordered`` against
 ``consume`` over ``Pool.ordered``; ``dispose``'s inlined split against ``split_amount``;
-the memoized tax dates and one-year ends against ``tax_date`` / the calendar rule; the
-positional constructors against the dataclass constructors; the per-asset implied price
+the memoized tax dates and one-year ends against ``tax_date`` / the calendar rule (the
+fast frozen constructors: tests/test_frozen.py); the per-asset implied price
 index against ``PriceIndex(implied_points(...))``; the streamed forms.json against
 ``forms_to_dict``; the direct CSV cells against the dict-based cells; ``earliest`` on the
 FIFO heap against the sorted list. Representations are compared with ``repr`` where a
@@ -15,15 +15,13 @@ Decimal's exponent could differ while its value is equal.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import gc
 import io
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,21 +31,18 @@ from hypothesis import strategies as st
 from taxmargin.reports import csvout, jsonout
 from taxmargin.reports.forms import Form8949Row, TaxForms
 
-from taxmargin.booking import Disposal, Purpose, Term
+from taxmargin.booking import Purpose
 from taxmargin.engine.consume import consume, consume_ordered, split_amount
-from taxmargin.engine.dispose import acquire, dispose, make_disposal
-from taxmargin.codec_build import FIELDS, builders
-from taxmargin.frozen import builder, positional
+from taxmargin.engine.dispose import acquire, dispose
 from taxmargin.engine.lots import Lot, make_lot
 from taxmargin.engine.options import EngineOptions
 from taxmargin.engine.pool import Pool
 from taxmargin.engine.state import State
 from taxmargin.gcpause import FREEZE_AFTER, gc_paused
-from taxmargin.models import EVENT_TYPES, Amount, SourceRef, Trade
+from taxmargin.models import Amount, SourceRef, Trade
 from taxmargin.policies import POLICIES, MethodPlan
 from taxmargin.pricing_index import ImpliedIndex, PriceIndex, implied_points
 from taxmargin.rules.dates import TaxDates, one_year_end, tax_date
-from taxmargin.rules.rows import YearRow, make_year_row
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 ZONES = ("UTC", "America/New_York", "Pacific/Auckland", "Australia/Lord_Howe", "Asia/Kathmandu")
@@ -191,97 +186,6 @@ def test_cached_one_year_end_every_day_of_four_years(conservative: bool) -> None
     while day < date(2027, 1, 1):
         assert one_year_end(day, conservative=conservative) == _one_year_end_by_hand(day, conservative)
         day += timedelta(days=1)
-
-
-# ---- positional constructors ---------------------------------------------------------------
-
-SOURCE = SourceRef("x.csv", 3)
-T = START
-
-
-@pytest.mark.parametrize(
-    ("cls", "make", "values"),
-    [
-        (Disposal, make_disposal, ("a", "BTC", Decimal("0.5"), T, T, Decimal("1.50"), Decimal("1"), Purpose.FEE,
-                                   True, False, True, Term.LONG, (SOURCE, SOURCE), "e", "l")),
-        (Lot, make_lot, (1, 2, "L", "a", Decimal("2"), Decimal("3"), T, Decimal("1.5"), (SOURCE,), False, True)),
-        (YearRow, make_year_row, (None, date(2025, 1, 2), date(2025, 3, 4), Term.SHORT, "I")),
-        (Form8949Row, positional(Form8949Row), ("I", "I", "d", None, date(2025, 1, 1), Decimal("1.00"),
-                                                Decimal("2.00"), "", Decimal("0.00"), Decimal("-1.00"), "a",
-                                                "BTC", Decimal("1"), "short", False, True, "sale", ("x",),
-                                                T, T, False)),
-    ],
-)
-def test_positional_constructor_builds_the_same_value(cls: type, make: object, values: tuple[object, ...]) -> None:
-    built = make(*values)  # type: ignore[operator]
-    reference = cls(*values)
-    assert type(built) is cls and built == reference and repr(built) == repr(reference)
-    assert hash(built) == hash(reference)
-    with pytest.raises(dataclasses.FrozenInstanceError):  # still frozen
-        built.__setattr__(dataclasses.fields(cls)[0].name, 1)
-
-
-def test_positional_refuses_classes_with_more_in_init() -> None:
-    @dataclass(frozen=True, slots=True)
-    class Checked:
-        x: int
-
-        def __post_init__(self) -> None:
-            raise ValueError
-
-    @dataclass(frozen=True)
-    class NoSlots:
-        x: int
-
-    @dataclass(slots=True)
-    class Mutable:
-        x: int
-
-    for cls in (Checked, NoSlots, Mutable, int):
-        with pytest.raises(TypeError):
-            positional(cls)
-
-
-def test_builder_takes_class_variables_and_refuses_init_false_and_initvar() -> None:
-    """A ClassVar (every event's ``type_name``) is not a field: the class is built fast. A
-    field outside ``__init__`` or an InitVar is refused (the constructor does more)."""
-
-    @dataclass(frozen=True, slots=True)
-    class Tagged:
-        kind: ClassVar[str] = "t"
-        x: int
-
-    @dataclass(frozen=True, slots=True)
-    class Hidden:
-        x: int
-        y: int = dataclasses.field(init=False, default=0)
-
-    @dataclass(frozen=True, slots=True)
-    class Extra:
-        x: int
-        z: dataclasses.InitVar[int] = 0
-
-    assert positional(Tagged)(3) == Tagged(3)
-    for cls in (Hidden, Extra):
-        with pytest.raises(TypeError):
-            positional(cls)
-
-
-def test_every_event_type_is_built_by_the_fast_builder() -> None:
-    """The codec and the ledger load build events through ``frozen.builder``; a refused
-    class would silently fall back to its constructor (the same values, 1.5 s slower per
-    million events), which the value tests cannot see."""
-    for cls in EVENT_TYPES.values():
-        assert builder(cls, FIELDS).__name__ == f"make_{cls.__name__}"
-        assert builders()[cls].__name__ == f"make_{cls.__name__}"
-
-
-def test_builder_ignores_extra_parameters_and_refuses_missing_fields() -> None:
-    """The codec's shape: one parameter list for every event type (codec_build.FIELDS)."""
-    make = builder(SourceRef, ("extra", "line", "path"))
-    assert make("ignored", 7, "f.csv") == SourceRef("f.csv", 7)
-    with pytest.raises(TypeError, match="no parameter for line"):
-        builder(SourceRef, ("path",))
 
 
 # ---- pricing ---------------------------------------------------------------------------------

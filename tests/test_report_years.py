@@ -108,7 +108,7 @@ def test_forked_years_write_what_a_serial_run_writes(ledger: Path, two_cores: No
             pids.append(pid)
         return pid
 
-    monkeypatch.setattr(yearfork.os, "fork", counted_fork)
+    monkeypatch.setattr(os, "fork", counted_fork)
     with pytest.raises(SystemExit) as done:
         cli.main(["report", "--year", "2024", "--year", "2025", "--format", "json,csv", "--out", "forked"])
     assert done.value.code in (0, None)
