@@ -5,7 +5,9 @@
 1. Generates a spot-only history (bench/spotgen.py explains why both tools must agree)
    and writes it as a taxmargin CSV and as rp2's input: an ODS spreadsheet + .ini config.
 2. Installs rp2 into ``bench/.rp2-venv`` on first use (``python -m venv`` +
-   ``pip install rp2==1.7.2``); skipped with a message when that is impossible.
+   ``pip install rp2==1.7.2``); skipped with a message when that is impossible. pip
+   compiles rp2's bytecode as it installs it; taxmargin's is compiled before timing
+   (``childproc.compile_bytecode``), so both run as installed.
 3. Per method: runs ``rp2_us -m METHOD -o OUT -p PREFIX CONFIG ODS`` (one run, every
    year) and ``taxmargin import`` + ``taxmargin report --year 2024 --year 2025 --format
    json`` (fresh ledger; one report for both years, as rp2 does), each a child process
@@ -31,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from childproc import BENCH, measure  # noqa: E402
+from childproc import BENCH, compile_bytecode, measure  # noqa: E402
 from ods import read_sheet, write_ods  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
@@ -256,10 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     csv_path, ods, config = work / "spot.csv", work / "spot.ods", work / "crypto.ini"
     write_taxmargin(trades, csv_path)
     write_rp2(trades, ods, config)
+    bytecode = compile_bytecode()
     results = [run_method(m.strip(), work, csv_path, ods, config) for m in args.methods.split(",") if m.strip()]
     show(results, args.trades)
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"trades": args.trades, "seed": args.seed, "results": results}, indent=1) + "\n")
+    args.json.write_text(json.dumps({"trades": args.trades, "seed": args.seed, "bytecode": bytecode, "results": results}, indent=1) + "\n")
     return 0 if all(r["agree"] for r in results) else 1
 
 

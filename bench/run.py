@@ -10,6 +10,7 @@ renderer) with the source CSV hidden (report must read only the ledger), optiona
 Binance statement's parse, and with ``--cli`` the real commands ``taxmargin import`` /
 ``taxmargin report --format json`` end to end, then ``report`` again on the unchanged
 ledger. ``--growth`` fits time and memory against N (least squares on log-log).
+taxmargin's bytecode is compiled first, as an install would (``childproc.compile_bytecode``).
 Results: a rich table, ``--json`` (default bench/out/results.json) and a line appended to
 bench/out/history.jsonl.
 """
@@ -28,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from childproc import BENCH, ROOT, measure, stage_child  # noqa: E402
+from childproc import BENCH, ROOT, compile_bytecode, measure, stage_child  # noqa: E402
 from report_table import print_growth, print_run  # noqa: E402
 
 OUT = BENCH / "out"
@@ -186,11 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     formats = ALL_FORMATS if args.formats == "all" else args.formats
     sizes = [args.events] if args.events else [int(n) for n in args.growth.split(",") if n.strip()]
     OUT.mkdir(parents=True, exist_ok=True)
+    bytecode = compile_bytecode()
     runs = []
     for n in sizes:
         runs.append(run_one(n, args.seed, formats, args.binance, args.cli, args.year))
         print_run(runs[-1])
-    doc = {"machine": machine(), "runs": runs}
+    doc = {"machine": {**machine(), "bytecode": bytecode}, "runs": runs}
     if len(runs) > 1:
         doc["growth"] = print_growth(runs)
     args.json.parent.mkdir(parents=True, exist_ok=True)
