@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
+import click
 
 from taxmargin import api
 from taxmargin.cli_output import (
@@ -40,30 +40,51 @@ if TYPE_CHECKING:
 
 __all__ = ["app", "main", "entry"]
 
-app = typer.Typer(
-    name="taxmargin",
-    help="US tax forms (Form 8949, Schedule D, Form 4952) for crypto margin traders, from exchange exports.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-prices_app = typer.Typer(help="The user price table: USD prices for assets that no trade prices.", no_args_is_help=True)
-app.add_typer(prices_app, name="prices")
+
+class _InOrder(click.Group):
+    """A command group that lists its commands in the order they are defined."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(name="taxmargin", cls=_InOrder, no_args_is_help=True)
+def app() -> None:
+    """US tax forms (Form 8949, Schedule D, Form 4952) for crypto margin traders, from exchange exports."""
+
+
+#: Set by :func:`entry`, which leaves with ``os._exit``: the last values a command built
+#: (a year's report, the booked ledger) are parked here instead of being freed one object
+#: at a time as the command returns (tens of milliseconds per hundred thousand events, for
+#: nothing). Each name holds one value, so a report of many years still frees each
+#: finished year before the next. ``None`` (``main`` called in-process): nothing is kept.
+_parked: dict[str, object] | None = None
+
+
+def _park(name: str, value: object) -> None:
+    """Keep ``value`` until the process exits (:data:`_parked`), replacing the last one of
+    that name (freed now)."""
+    if _parked is not None:
+        _parked[name] = value
+
 
 #: Looked for in the current folder when --profile is not given.
 DEFAULT_PROFILE = Path("taxmargin.toml")
 
-LedgerOpt = Annotated[
-    Path, typer.Option("--ledger", help="SQLite ledger file (created on first import).", dir_okay=False)
-]
-ProfileOpt = Annotated[
-    Path | None,
-    typer.Option("--profile", help="Profile TOML (default: ./taxmargin.toml if it exists, else all defaults)."),
-]
-MethodOpt = Annotated[
-    str | None, typer.Option("--method", help="fifo | lifo | hifo | spec-id: overrides the profile for this run.")
-]
+#: The options several commands share (interfaces.md §1).
+ledger_option = click.option(
+    "--ledger", type=click.Path(dir_okay=False, path_type=Path), default=api.DEFAULT_LEDGER, show_default=True,
+    help="SQLite ledger file (created on first import).",
+)
+profile_option = click.option(
+    "--profile", type=click.Path(path_type=Path), default=None,
+    help="Profile TOML (default: ./taxmargin.toml if it exists, else all defaults).",
+)
+method_option = click.option(
+    "--method", default=None, help="fifo | lifo | hifo | spec-id: overrides the profile for this run."
+)
+#: Tax years the tool accepts on the command line (the rules say which it supports).
+YEARS = click.IntRange(2009, 2099)
 
 
 def _profile(path: Path | None) -> Profile:
@@ -78,14 +99,13 @@ def _profile(path: Path | None) -> Profile:
 
 
 @app.command("import")
-def import_command(
-    files: Annotated[list[Path], typer.Argument(help="Exchange exports or taxmargin CSVs.", metavar="FILE...")],
-    ledger: LedgerOpt = api.DEFAULT_LEDGER,
-    account: Annotated[
-        str | None, typer.Option("--account", help="Book every event of these files in this account.")
-    ] = None,
-) -> None:
-    """Import exchange exports; the format is detected from each file's content."""
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FILE...")
+@ledger_option
+@click.option("--account", default=None, help="Book every event of these files in this account.")
+def import_command(files: tuple[Path, ...], ledger: Path, account: str | None) -> None:
+    """Import exchange exports; the format is detected from each file's content.
+
+    FILE...: exchange exports or taxmargin CSVs."""
     worst = 0
     with Ledger.open(ledger) as store:
         for path in files:
@@ -100,7 +120,7 @@ def import_command(
             worst = max(worst, done.exit_code)
     if len(files) > 1:
         say(f"{len(files)} files; exit status {worst}", style="dim")
-    raise typer.Exit(worst)
+    raise click.exceptions.Exit(worst)
 
 
 #: Form 8949 rows from which writing the reports shows a progress bar.
@@ -168,24 +188,17 @@ def _progress(label: str = "booking events", *, show: bool = True) -> api.Progre
 
 
 @app.command("report")
-def report_command(
-    year: Annotated[
-        list[int],
-        typer.Option("--year", help="Tax year, e.g. 2025; repeat it for several years (booked once).",
-                     min=2009, max=2099),
-    ],
-    ledger: LedgerOpt = api.DEFAULT_LEDGER,
-    profile: ProfileOpt = None,
-    method: MethodOpt = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Output folder (default ./taxmargin-YYYY/; with several years, one "
-                                   "taxmargin-YYYY/ folder per year inside it)."),
-    ] = None,
-    formats: Annotated[
-        str | None, typer.Option("--format", help="Comma-separated: pdf,xlsx,json,csv,txf (default: all).")
-    ] = None,
-) -> None:
+@click.option("--year", "year", type=YEARS, multiple=True, required=True,
+              help="Tax year, e.g. 2025; repeat it for several years (booked once).")
+@ledger_option
+@profile_option
+@method_option
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default ./taxmargin-YYYY/; with several years, one taxmargin-YYYY/ folder per "
+                   "year inside it).")
+@click.option("--format", "formats", default=None, help="Comma-separated: pdf,xlsx,json,csv,txf (default: all).")
+def report_command(year: tuple[int, ...], ledger: Path, profile: Path | None, method: str | None, out: Path | None,
+                   formats: str | None) -> None:
     """Compute the year and write Form 8949, Schedule D, Form 4952 and friends."""
     wanted, explicit = api.parse_formats(formats)
     have, missing = api.available_formats(wanted)
@@ -198,10 +211,11 @@ def report_command(
         large = len(report.forms.form_8949.rows) >= PROGRESS_ROWS
         target = out if out is not None else Path(f"taxmargin-{years[0]}")
         _write_and_print(report, target, have, missing, _progress("writing reports", show=large))
+        _park("report", report)
         return
     code = _report_years(years, ledger, _profile(profile), method, out, have, missing)
     if code:
-        raise typer.Exit(code)
+        raise click.exceptions.Exit(code)
 
 
 def _write_and_print(report: api.Report, target: Path, have: Sequence[str], missing: Sequence[str],
@@ -231,14 +245,19 @@ def _report_years(years: Sequence[int], ledger: Path, profile: Profile, method: 
 
     def one(year: int) -> int:
         target = (out if out is not None else Path(".")) / f"taxmargin-{year}"
+        _park("report", None)  # an earlier year's report goes before this one is built (memory)
         try:
-            _write_and_print(api.finish_year(prepared, year), target, have, missing, None)
+            report = api.finish_year(prepared, year)
+            _write_and_print(report, target, have, missing, None)
+            _park("report", report)
         except (InputError, LedgerError, NotSupported) as exc:
             fail(str(exc))  # the messages name the year
             return 2
         return 0
 
-    return run_years(years, prepared.weights, one, captured, replay, lambda first: prepared.book_to(first[-1]))
+    code = run_years(years, prepared.weights, one, captured, replay, lambda first: prepared.book_to(first[-1]))
+    _park("prepared", prepared)
+    return code
 
 
 def default_year(events: Sequence[EventBase], profile: Profile, today: date | None = None) -> int:
@@ -253,14 +272,10 @@ def default_year(events: Sequence[EventBase], profile: Profile, today: date | No
 
 
 @app.command("review")
-def review_command(
-    year: Annotated[
-        int | None,
-        typer.Option("--year", help="Tax year (default: the latest year before this one with events).", min=2009, max=2099),
-    ] = None,
-    ledger: LedgerOpt = api.DEFAULT_LEDGER,
-    profile: ProfileOpt = None,
-) -> None:
+@click.option("--year", type=YEARS, default=None, help="Tax year (default: the latest year before this one with events).")
+@ledger_option
+@profile_option
+def review_command(year: int | None, ledger: Path, profile: Path | None) -> None:
     """Show the year in the terminal: gains by month and account, every liquidation."""
     from taxmargin.cli_output import console
 
@@ -280,12 +295,10 @@ def review_command(
 
 
 @app.command("export")
-def export_command(
-    ledger: LedgerOpt = api.DEFAULT_LEDGER,
-    out: Annotated[
-        Path, typer.Option("--out", help="CSV file to write ('-' = standard output).")
-    ] = Path("taxmargin-export.csv"),
-) -> None:
+@ledger_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("taxmargin-export.csv"), show_default=True,
+              help="CSV file to write ('-' = standard output).")
+def export_command(ledger: Path, out: Path) -> None:
     """Write every stored event as a taxmargin CSV (re-importable: a round trip)."""
     to_stdout = str(out) == "-"
     done = api.export_csv(ledger, None if to_stdout else out)
@@ -298,19 +311,25 @@ def export_command(
 
 
 @app.command("check")
-def check_command(ledger: LedgerOpt = api.DEFAULT_LEDGER) -> None:
+@ledger_option
+def check_command(ledger: Path) -> None:
     """Check the ledger: exchange balances, negative balances, open loans, hand edits."""
     done = api.check_ledger(ledger)
     print_check(str(ledger), done)
-    raise typer.Exit(done.report.exit_code)
+    raise click.exceptions.Exit(done.report.exit_code)
+
+
+@app.group("prices", cls=_InOrder, no_args_is_help=True)
+def prices_app() -> None:
+    """The user price table: USD prices for assets that no trade prices."""
 
 
 @prices_app.command("import")
-def prices_import_command(
-    file: Annotated[Path, typer.Argument(help="CSV with columns time, asset, usd.", metavar="FILE")],
-    ledger: LedgerOpt = api.DEFAULT_LEDGER,
-) -> None:
-    """Store USD prices (time, asset, usd per unit) for assets that no trade prices."""
+@click.argument("file", type=click.Path(path_type=Path), metavar="FILE")
+@ledger_option
+def prices_import_command(file: Path, ledger: Path) -> None:
+    """Store USD prices (time, asset, usd per unit) for assets that no trade prices, from
+    FILE, a CSV with columns time, asset, usd."""
     done = api.import_prices(ledger, file)
     table = done.table
     say(f"{file.name}: price table", style="bold")
@@ -318,13 +337,13 @@ def prices_import_command(
     say(f"  prices stored {done.stored} (new or changed)")
     for error in table.errors:
         say(str(error), style="red")
-    raise typer.Exit(1 if table.errors else 0)
+    raise click.exceptions.Exit(1 if table.errors else 0)
 
 
 @app.command("demo")
-def demo_command(
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("taxmargin-demo"),
-) -> None:
+@click.option("--out", type=click.Path(path_type=Path), default=Path("taxmargin-demo"), show_default=True,
+              help="Output folder.")
+def demo_command(out: Path) -> None:
     """Run the whole pipeline on the bundled sample files and write every report."""
     from taxmargin.cli_demo import run_demo
 
@@ -335,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: expected problems print one line and exit 2; a bug prints
     "internal error" and exits 3 (the traceback only with ``TAXMARGIN_DEBUG=1``)."""
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="taxmargin")
+        sys.exit(_run(list(argv) if argv is not None else sys.argv[1:]))
     except (InputError, LedgerError, NotSupported) as exc:
         fail(str(exc))
         sys.exit(2)
@@ -355,6 +374,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(3)
 
 
+def _run(args: list[str]) -> int:
+    """Parse ``args`` and run the command; its exit status. Usage errors (a missing or bad
+    option, an unknown command) print as click prints them and give 2; ``--help`` gives 0;
+    other exceptions reach :func:`main`."""
+    try:
+        with app.make_context("taxmargin", args) as ctx:
+            app.invoke(ctx)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:  # end of input at a prompt
+        click.echo("Aborted!", err=True)
+        return 1
+    return 0
+
+
 def entry() -> None:
     """The ``taxmargin`` console script and ``python -m taxmargin``: :func:`main`, then
     leave at once. A report on a large year holds millions of small objects; freeing them
@@ -362,7 +399,9 @@ def entry() -> None:
     written, fsynced and renamed, the ledger transaction is committed and the connection
     closed by then; issue 6). Standard output and error are flushed first.
     ``TAXMARGIN_DEBUG=1`` keeps the normal exit."""
+    global _parked
     code: int | str | None = 0
+    _parked = {}
     try:
         main()
     except SystemExit as done:

@@ -224,3 +224,44 @@ def test_the_booking_pass_keeps_no_booking_alive(ledger: Path) -> None:
             booking = prepared.bookings.pop(year)
             assert sys.getrefcount(booking) == 2  # this name and getrefcount's argument
             del booking
+
+
+def test_parked_values_are_kept_only_under_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cli._park`` (issue 6: no freeing of a report's objects just before ``os._exit``):
+    in-process callers of ``main`` keep nothing; under ``entry`` a name holds its last value."""
+    monkeypatch.setattr(cli, "_parked", None)
+    cli._park("report", "a")
+    assert cli._parked is None
+    monkeypatch.setattr(cli, "_parked", {})
+    cli._park("report", "a")
+    cli._park("report", "b")
+    cli._park("prepared", "c")
+    assert cli._parked == {"report": "b", "prepared": "c"}
+
+
+def test_an_earlier_years_report_is_dropped_before_the_next_is_built(
+    ledger: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Memory: with several years in one process, parking keeps only the last year's report;
+    the earlier one is gone before the next year's forms are built (as without parking)."""
+    from taxmargin import api
+
+    monkeypatch.chdir(ledger)
+    monkeypatch.setattr(yearfork, "workers_available", lambda: 1)  # both years in this process
+    monkeypatch.setattr(cli, "_parked", {})
+    seen: list[object] = []
+    finish = api.finish_year
+
+    def watched(prepared: object, year: int) -> object:
+        seen.append((year, cli._parked.get("report") if cli._parked is not None else "none"))
+        return finish(prepared, year)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "finish_year", watched)
+    with pytest.raises(SystemExit) as done:
+        cli.main(["report", "--year", "2024", "--year", "2025", "--format", "json", "--out", "parked"])
+    assert done.value.code in (0, None)
+    capsys.readouterr()
+    assert seen == [(2024, None), (2025, None)]
+    parked = cli._parked
+    assert parked is not None and getattr(parked["report"], "forms").tax_year == 2025
+    assert "prepared" in parked
