@@ -107,12 +107,32 @@ def test_several_files_continue_and_exit_with_the_worst(tmp_path: Path) -> None:
         (["report"], "Missing option '--year'"),
         (["report", "--year", "twenty"], "--year"),
         (["frobnicate"], "No such command"),
+        (["report", "--year", "1990"], "1990 is not in the range 2009<=x<=2099"),
+        (["review", "--year", "2100"], "2100 is not in the range 2009<=x<=2099"),
+        (["import", "a.csv", "--ledger", "."], "is a directory"),
+        (["report", "--year", "2025", "--bogus"], "No such option '--bogus'"),
+        (["prices", "import"], "Missing argument 'FILE'"),
+        ([], "Usage: taxmargin [OPTIONS] COMMAND"),  # no command: the usage, as an error
     ],
 )
 def test_bad_arguments_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     done = run(tmp_path, *args)
     assert done.returncode == 2
-    assert message in done.stderr
+    assert message in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_help_lists_every_command_of_interfaces_md_in_order(tmp_path: Path) -> None:
+    """interfaces.md §1: import, report, review, export, demo (and check, prices)."""
+    done = run(tmp_path, "--help")
+    assert done.returncode == 0
+    listed = [line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line.strip()]
+    assert listed == ["import", "report", "review", "export", "check", "prices", "demo"]
+    report = run(tmp_path, "report", "--help")
+    assert report.returncode == 0
+    for option in ("--year", "--ledger", "--profile", "--method", "--out", "--format"):
+        assert option in report.stdout
+    assert "[default: taxmargin.db]" in " ".join(report.stdout.split())
 
 
 # ---- report ----------------------------------------------------------------------------------
