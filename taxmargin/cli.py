@@ -8,6 +8,7 @@ message says how to get the traceback, ``TAXMARGIN_DEBUG=1``).
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -386,8 +387,20 @@ def _run(args: list[str]) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except click.Abort:  # end of input at a prompt
+    except (click.Abort, EOFError):  # end of input at a prompt
         click.echo("Aborted!", err=True)
+        return 1
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        # whoever read standard output stopped (``taxmargin review | head``): stop quietly
+        # with status 1, as click does; what is still buffered goes to /dev/null (the
+        # idiom of the Python documentation, signal module, "Note on SIGPIPE")
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # no real file behind standard output
+            pass
         return 1
     return 0
 

@@ -122,6 +122,23 @@ def test_bad_arguments_exit_2(tmp_path: Path, args: list[str], message: str) -> 
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("args", [["import", "good.csv"], ["export", "--out", "-"], ["review", "--year", "2025"]])
+def test_a_closed_standard_output_stops_quietly(tmp_path: Path, args: list[str]) -> None:
+    """``taxmargin ... | head``: the reader went away before the first line. The command
+    stops with status 1 and no "internal error" or traceback (as click's own handling)."""
+    write(tmp_path, "good.csv", GOOD)
+    if args[0] != "import":
+        assert run(tmp_path, "import", "good.csv").returncode == 0
+    env = {k: v for k, v in os.environ.items() if k != "TAXMARGIN_DEBUG"}
+    done = subprocess.Popen([sys.executable, "-m", "taxmargin.cli", *args], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert done.stdout is not None and done.stderr is not None
+    done.stdout.close()  # no reader: the first write fails with EPIPE
+    err = done.stderr.read()
+    assert done.wait(timeout=300) == 1
+    assert "internal error" not in err and "Traceback" not in err, err
+
+
 def test_help_lists_every_command_of_interfaces_md_in_order(tmp_path: Path) -> None:
     """interfaces.md §1: import, report, review, export, demo (and check, prices)."""
     done = run(tmp_path, "--help")
