@@ -320,6 +320,16 @@ def check_command(ledger: Path) -> None:
     raise click.exceptions.Exit(done.report.exit_code)
 
 
+@app.command("demo")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("taxmargin-demo"), show_default=True,
+              help="Output folder.")
+def demo_command(out: Path) -> None:
+    """Run the whole pipeline on the bundled sample files and write every report."""
+    from taxmargin.cli_demo import run_demo
+
+    run_demo(out, progress=_progress())
+
+
 @app.group("prices", cls=_InOrder, no_args_is_help=True)
 def prices_app() -> None:
     """The user price table: USD prices for assets that no trade prices."""
@@ -339,16 +349,6 @@ def prices_import_command(file: Path, ledger: Path) -> None:
     for error in table.errors:
         say(str(error), style="red")
     raise click.exceptions.Exit(1 if table.errors else 0)
-
-
-@app.command("demo")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("taxmargin-demo"), show_default=True,
-              help="Output folder.")
-def demo_command(out: Path) -> None:
-    """Run the whole pipeline on the bundled sample files and write every report."""
-    from taxmargin.cli_demo import run_demo
-
-    run_demo(out, progress=_progress())
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -144,7 +144,7 @@ def test_help_lists_every_command_of_interfaces_md_in_order(tmp_path: Path) -> N
     done = run(tmp_path, "--help")
     assert done.returncode == 0
     listed = [line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line.strip()]
-    assert listed == ["import", "report", "review", "export", "check", "prices", "demo"]
+    assert listed == ["import", "report", "review", "export", "check", "demo", "prices"]
     report = run(tmp_path, "report", "--help")
     assert report.returncode == 0
     for option in ("--year", "--ledger", "--profile", "--method", "--out", "--format"):
