@@ -11,8 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +30,7 @@ from taxmargin.cli_output import (
     replay,
     say,
 )
+from taxmargin.cli_progress import PROGRESS_ROWS, progress_bar, reading
 from taxmargin.errors import InputError, LedgerError, NotSupported, TaxMarginError
 from taxmargin.ledger import Ledger
 from taxmargin.models import EventBase
@@ -111,7 +111,7 @@ def import_command(files: tuple[Path, ...], ledger: Path, account: str | None) -
     with Ledger.open(ledger) as store:
         for path in files:
             try:
-                with _reading(path):
+                with reading(path):
                     done = api.import_file(store, path, account)
             except InputError as exc:
                 fail(str(exc))
@@ -122,70 +122,6 @@ def import_command(files: tuple[Path, ...], ledger: Path, account: str | None) -
     if len(files) > 1:
         say(f"{len(files)} files; exit status {worst}", style="dim")
     raise click.exceptions.Exit(worst)
-
-
-#: Form 8949 rows from which writing the reports shows a progress bar.
-PROGRESS_ROWS = 5000
-
-
-def _spinner(text: str) -> AbstractContextManager[object]:
-    """A spinner on standard error while a file is read (only on a terminal)."""
-    return errors.status(text) if errors.is_terminal else nullcontext()
-
-
-#: Files from this size get a progress bar while they are parsed (smaller: a spinner).
-PROGRESS_BYTES = 4 << 20
-
-
-@contextmanager
-def _reading(path: Path) -> Iterator[None]:
-    """A progress bar on standard error while a large file is parsed (layouts report
-    through ``importers.base.PARSE_PROGRESS``); a spinner for small files."""
-    try:
-        large = path.stat().st_size >= PROGRESS_BYTES
-    except OSError:
-        large = False
-    if not errors.is_terminal or not large:
-        with _spinner(f"reading {path.name} ..."):
-            yield
-        return
-    from rich.progress import Progress
-
-    from taxmargin.importers.base import PARSE_PROGRESS
-
-    with Progress(console=errors, transient=True) as bar:
-        task = bar.add_task(f"reading {path.name}", total=1)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=max(total, 1))
-
-        token = PARSE_PROGRESS.set(update)
-        try:
-            yield
-        finally:
-            PARSE_PROGRESS.reset(token)
-
-
-def _progress(label: str = "booking events", *, show: bool = True) -> api.Progress | None:
-    """A progress bar on standard error (only on a terminal): while booking a large ledger
-    (the engine reports every few thousand events, so small ledgers never show it) or while
-    writing the reports of a large year (``show``)."""
-    if not errors.is_terminal or not show:
-        return None
-    from rich.progress import Progress, TaskID
-
-    bar = Progress(console=errors, transient=True)
-    task: list[TaskID] = []
-
-    def update(done: int, total: int) -> None:
-        if not task:
-            bar.start()
-            task.append(bar.add_task(label, total=total))
-        bar.update(task[0], completed=done)
-        if done >= total:
-            bar.stop()
-
-    return update
 
 
 @app.command("report")
@@ -208,10 +144,10 @@ def report_command(year: tuple[int, ...], ledger: Path, profile: Path | None, me
     api.check_method(method)
     years = sorted(set(year))
     if len(years) == 1:
-        report = api.report_from_ledger(ledger, _profile(profile), years[0], method=method, progress=_progress())
+        report = api.report_from_ledger(ledger, _profile(profile), years[0], method=method, progress=progress_bar())
         large = len(report.forms.form_8949.rows) >= PROGRESS_ROWS
         target = out if out is not None else Path(f"taxmargin-{years[0]}")
-        _write_and_print(report, target, have, missing, _progress("writing reports", show=large))
+        _write_and_print(report, target, have, missing, progress_bar("writing reports", show=large))
         _park("report", report)
         return
     code = _report_years(years, ledger, _profile(profile), method, out, have, missing)
@@ -241,7 +177,7 @@ def _report_years(years: Sequence[int], ledger: Path, profile: Profile, method: 
     year is what ``report --year YYYY`` alone gives; a year that cannot be done prints its
     error and the others are still written (exit status 2)."""
     events, prices = api.load_events(ledger)
-    prepared = api.prepare_years(events, prices, profile, years, method=method, progress=_progress())
+    prepared = api.prepare_years(events, prices, profile, years, method=method, progress=progress_bar())
     del events, prices
 
     def one(year: int) -> int:
@@ -283,7 +219,7 @@ def review_command(year: int | None, ledger: Path, profile: Path | None) -> None
     chosen = _profile(profile)
     events, prices = api.load_events(ledger)
     tax_year = year if year is not None else default_year(events, chosen)
-    report = api.compute_report(events, prices, chosen, tax_year, progress=_progress())
+    report = api.compute_report(events, prices, chosen, tax_year, progress=progress_bar())
     try:
         from taxmargin.reports.review import render_terminal
     except ModuleNotFoundError as exc:
@@ -327,7 +263,7 @@ def demo_command(out: Path) -> None:
     """Run the whole pipeline on the bundled sample files and write every report."""
     from taxmargin.cli_demo import run_demo
 
-    run_demo(out, progress=_progress())
+    run_demo(out, progress=progress_bar())
 
 
 @app.group("prices", cls=_InOrder, no_args_is_help=True)
